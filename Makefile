@@ -1,0 +1,25 @@
+# streampay: PGXS build.  `make`, `make install`, `make installcheck` work
+# against whichever server PG_CONFIG names.
+
+EXTENSION = streampay
+MODULE_big = streampay
+DATA = sql/streampay--0.1.0.sql
+
+# pure core (no PostgreSQL headers) and the fmgr/trigger glue
+CORE_OBJS = src/fixed.o src/accrual.o src/status.o src/transition.o \
+	src/numeric_codec.o
+GLUE_OBJS = src/streampay.o src/stream_row.o src/errors.o src/trigger.o \
+	src/lookup.o src/functions.o
+OBJS = $(CORE_OBJS) $(GLUE_OBJS)
+
+PG_CPPFLAGS = -Isrc
+PG_CFLAGS = -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
+
+# explicit list: sql/ also holds the install script, which is not a test
+REGRESS = schema transitions accrual settlement rules functions timezone \
+	precision lookup
+REGRESS_OPTS = --load-extension=streampay
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)

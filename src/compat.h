@@ -1,0 +1,31 @@
+/*
+ * compat.h
+ *	  Every PostgreSQL version difference streampay cares about, in one place.
+ *	  Built and tested on 15; written for 13 and later.
+ */
+#ifndef STREAMPAY_COMPAT_H
+#define STREAMPAY_COMPAT_H
+
+#include "postgres.h"
+
+#if PG_VERSION_NUM < 130000
+#error "streampay requires PostgreSQL 13 or later (trigger tg_updatedcols, gen_random_uuid)"
+#endif
+
+#include "access/genam.h"
+
+/* PostgreSQL 18 added an instrumentation argument to index_beginscan. */
+#if PG_VERSION_NUM >= 180000
+#define sp_index_beginscan(heap, index, snapshot, nkeys) \
+	index_beginscan((heap), (index), (snapshot), NULL, (nkeys), 0)
+#else
+#define sp_index_beginscan(heap, index, snapshot, nkeys) \
+	index_beginscan((heap), (index), (snapshot), (nkeys), 0)
+#endif
+
+/* _PG_init is declared by fmgr.h from 16 on. */
+#if PG_VERSION_NUM < 160000
+extern void _PG_init(void);
+#endif
+
+#endif							/* STREAMPAY_COMPAT_H */

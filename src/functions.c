@@ -1,0 +1,234 @@
+/*
+ * functions.c
+ *	  The SQL-callable read functions.  Each has three C entry points:
+ *
+ *	  _id    (uuid [, as_of])     looks the stream up (lookup.c)
+ *	  _row   (streams [, as_of])  decodes the row it is given, no lookup
+ *	  _text  (text [, as_of])     parses a uuid, then as _id; it exists so
+ *	                              that an untyped literal or bind parameter
+ *	                              resolves to the id form instead of being
+ *	                              ambiguous between uuid and streams
+ *
+ * The optional as_of is detected with PG_NARGS(); without it the
+ * transaction time (UTC) is used.
+ */
+#include "compat.h"
+
+#include "access/htup_details.h"
+#include "catalog/pg_enum.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/syscache.h"
+#include "utils/timestamp.h"
+#include "utils/typcache.h"
+#include "utils/uuid.h"
+
+#include "errors.h"
+#include "stream_row.h"
+#include "streampay.h"
+
+typedef enum money_kind
+{
+	MK_ACCRUED,
+	MK_CLAIMABLE,
+	MK_REFUNDABLE
+} money_kind;
+
+/* Per-call-site cache for the row forms, kept in fn_extra. */
+typedef struct RowCache
+{
+	Oid			tuptype;
+	int32		tuptypmod;
+	TupleDesc	desc;
+	sp_attmap	map;
+	Datum	   *values;
+	bool	   *isnull;
+} RowCache;
+
+static sp_time
+time_arg(FunctionCallInfo fcinfo, int argno, Datum id)
+{
+	if (PG_NARGS() <= argno)
+		return sp_transaction_time();
+	return sp_check_finite(PG_GETARG_TIMESTAMP(argno), "as_of", id);
+}
+
+static void
+stream_by_id(FunctionCallInfo fcinfo, Datum id, sp_stream *s)
+{
+	/* the table lives beside the function: cache the schema per call site */
+	Oid		   *nsp = (Oid *) fcinfo->flinfo->fn_extra;
+
+	if (nsp == NULL)
+	{
+		nsp = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(Oid));
+		*nsp = get_func_namespace(fcinfo->flinfo->fn_oid);
+		fcinfo->flinfo->fn_extra = nsp;
+	}
+	if (!sp_lookup_stream(*nsp, id, s))
+		ereport(ERROR,
+				(errcode(ERRCODE_NO_DATA_FOUND),
+				 errmsg("stream %s does not exist", sp_id_text(id))));
+}
+
+static Datum
+id_from_text(FunctionCallInfo fcinfo)
+{
+	return DirectFunctionCall1(uuid_in,
+							   CStringGetDatum(text_to_cstring(PG_GETARG_TEXT_PP(0))));
+}
+
+static void
+stream_from_row(FunctionCallInfo fcinfo, sp_stream *s)
+{
+	HeapTupleHeader td = PG_GETARG_HEAPTUPLEHEADER(0);
+	Oid			tuptype = HeapTupleHeaderGetTypeId(td);
+	int32		tuptypmod = HeapTupleHeaderGetTypMod(td);
+	RowCache   *rc = (RowCache *) fcinfo->flinfo->fn_extra;
+	HeapTupleData tuple;
+
+	if (rc == NULL || rc->tuptype != tuptype || rc->tuptypmod != tuptypmod)
+	{
+		MemoryContext old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+		TupleDesc	desc = lookup_rowtype_tupdesc_copy(tuptype, tuptypmod);
+
+		if (rc == NULL)
+			rc = palloc0(sizeof(RowCache));
+		rc->desc = desc;
+		rc->tuptype = tuptype;
+		rc->tuptypmod = tuptypmod;
+		sp_attmap_build(&rc->map, desc);
+		rc->values = palloc(desc->natts * sizeof(Datum));
+		rc->isnull = palloc(desc->natts * sizeof(bool));
+		fcinfo->flinfo->fn_extra = rc;
+		MemoryContextSwitchTo(old);
+	}
+	tuple.t_len = HeapTupleHeaderGetDatumLength(td);
+	ItemPointerSetInvalid(&tuple.t_self);
+	tuple.t_tableOid = InvalidOid;
+	tuple.t_data = td;
+	heap_deform_tuple(&tuple, rc->desc, rc->values, rc->isnull);
+	sp_decode_stream(&rc->map, rc->values, rc->isnull, s);
+}
+
+static Datum
+money(money_kind kind, const sp_stream *s, sp_time t)
+{
+	switch (kind)
+	{
+		case MK_ACCRUED:
+			return sp_fixed_to_datum(sp_accrued(s, t));
+		case MK_CLAIMABLE:
+			return sp_fixed_to_datum(sp_pending(s, t));
+		case MK_REFUNDABLE:
+			return sp_fixed_to_datum(sp_refundable(s, t));
+	}
+	pg_unreachable();
+}
+
+#define MONEY_FUNCTIONS(name, kind) \
+PG_FUNCTION_INFO_V1(name##_id); \
+Datum \
+name##_id(PG_FUNCTION_ARGS) \
+{ \
+	sp_stream	s; \
+	stream_by_id(fcinfo, PG_GETARG_DATUM(0), &s); \
+	return money(kind, &s, time_arg(fcinfo, 1, PG_GETARG_DATUM(0))); \
+} \
+PG_FUNCTION_INFO_V1(name##_text); \
+Datum \
+name##_text(PG_FUNCTION_ARGS) \
+{ \
+	sp_stream	s; \
+	Datum		id = id_from_text(fcinfo); \
+	stream_by_id(fcinfo, id, &s); \
+	return money(kind, &s, time_arg(fcinfo, 1, id)); \
+} \
+PG_FUNCTION_INFO_V1(name##_row); \
+Datum \
+name##_row(PG_FUNCTION_ARGS) \
+{ \
+	sp_stream	s; \
+	stream_from_row(fcinfo, &s); \
+	return money(kind, &s, time_arg(fcinfo, 1, (Datum) 0)); \
+}
+
+MONEY_FUNCTIONS(streampay_accrued, MK_ACCRUED)
+MONEY_FUNCTIONS(streampay_claimable, MK_CLAIMABLE)
+MONEY_FUNCTIONS(streampay_refundable, MK_REFUNDABLE)
+
+static Datum
+depletion(FunctionCallInfo fcinfo, const sp_stream *s)
+{
+	sp_time		t;
+
+	if (!sp_depletion_time(s, END_TIMESTAMP - 1, &t))
+		PG_RETURN_NULL();
+	PG_RETURN_TIMESTAMP((Timestamp) t);
+}
+
+PG_FUNCTION_INFO_V1(streampay_depletion_time_id);
+Datum
+streampay_depletion_time_id(PG_FUNCTION_ARGS)
+{
+	sp_stream	s;
+
+	stream_by_id(fcinfo, PG_GETARG_DATUM(0), &s);
+	return depletion(fcinfo, &s);
+}
+
+PG_FUNCTION_INFO_V1(streampay_depletion_time_text);
+Datum
+streampay_depletion_time_text(PG_FUNCTION_ARGS)
+{
+	sp_stream	s;
+
+	stream_by_id(fcinfo, id_from_text(fcinfo), &s);
+	return depletion(fcinfo, &s);
+}
+
+PG_FUNCTION_INFO_V1(streampay_depletion_time_row);
+Datum
+streampay_depletion_time_row(PG_FUNCTION_ARGS)
+{
+	sp_stream	s;
+
+	stream_from_row(fcinfo, &s);
+	return depletion(fcinfo, &s);
+}
+
+/* Enum value -> core status, by label (the OIDs are per database). */
+static sp_status
+status_arg(Oid enumval)
+{
+	HeapTuple	tup = SearchSysCache1(ENUMOID, ObjectIdGetDatum(enumval));
+	const char *label;
+
+	if (!HeapTupleIsValid(tup))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid internal value for enum: %u", enumval)));
+	label = NameStr(((Form_pg_enum) GETSTRUCT(tup))->enumlabel);
+	for (int s = 0; s < SP_NSTATUS; s++)
+	{
+		if (strcmp(label, sp_status_names[s]) == 0)
+		{
+			ReleaseSysCache(tup);
+			return (sp_status) s;
+		}
+	}
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("unknown stream status \"%s\"", label)));
+	pg_unreachable();
+}
+
+PG_FUNCTION_INFO_V1(streampay_can_transition);
+Datum
+streampay_can_transition(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(sp_can_transition(status_arg(PG_GETARG_OID(0)),
+									 status_arg(PG_GETARG_OID(1))));
+}

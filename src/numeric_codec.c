@@ -1,0 +1,186 @@
+/*
+ * numeric_codec.c
+ *	  Decode and encode PostgreSQL numeric images at scale 9.
+ *
+ * Layout (src/backend/utils/adt/numeric.c): a uint16 header whose two top
+ * bits say positive / negative / short / special.  Short form: sign, dscale
+ * and a 7-bit weight packed in that one word.  Long form: the word holds
+ * sign and dscale, an int16 weight follows.  Then base-10000 digits as
+ * int16, most significant first; digit i is worth 10000^(weight - i).
+ */
+#include "numeric_codec.h"
+
+#include <string.h>
+
+#define NUM_SIGN_MASK		0xC000
+#define NUM_POS				0x0000
+#define NUM_NEG				0x4000
+#define NUM_SHORT			0x8000
+#define NUM_SPECIAL			0xC000
+#define NUM_NAN				0xC000
+#define NUM_EXT_SIGN_MASK	0xF000
+#define NUM_SHORT_SIGN		0x2000
+#define NUM_SHORT_DSCALE_MASK	0x1F80
+#define NUM_SHORT_DSCALE_SHIFT	7
+#define NUM_SHORT_WEIGHT_SIGN	0x0040
+#define NUM_SHORT_WEIGHT_MASK	0x003F
+#define NUM_NBASE			10000
+
+static uint16_t
+read_u16(const unsigned char *p)
+{
+	uint16_t	v;
+
+	/* packed varlenas are not aligned */
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+/* 10^k for 0 <= k <= 38 fits in unsigned 128 bits */
+static sp_ufixed
+pow10_u128(int k)
+{
+	sp_ufixed	r = 1;
+
+	while (k-- > 0)
+		r *= 10;
+	return r;
+}
+
+sp_numeric_result
+sp_numeric_decode(const unsigned char *p, size_t len, sp_fixed *out)
+{
+	uint16_t	header;
+	bool		neg;
+	int			weight;
+	size_t		hdrlen;
+	size_t		ndigits;
+	sp_ufixed	acc = 0;
+
+	if (len < sizeof(uint16_t))
+		return SP_NUM_MALFORMED;
+	header = read_u16(p);
+
+	switch (header & NUM_SIGN_MASK)
+	{
+		case NUM_SPECIAL:
+			return (header & NUM_EXT_SIGN_MASK) == NUM_NAN ? SP_NUM_NAN : SP_NUM_INFINITE;
+		case NUM_SHORT:
+			neg = (header & NUM_SHORT_SIGN) != 0;
+			weight = (header & NUM_SHORT_WEIGHT_MASK);
+			if (header & NUM_SHORT_WEIGHT_SIGN)
+				weight -= NUM_SHORT_WEIGHT_MASK + 1;
+			hdrlen = sizeof(uint16_t);
+			break;
+		default:
+			if (len < 2 * sizeof(uint16_t))
+				return SP_NUM_MALFORMED;
+			neg = (header & NUM_SIGN_MASK) == NUM_NEG;
+			weight = (int16_t) read_u16(p + sizeof(uint16_t));
+			hdrlen = 2 * sizeof(uint16_t);
+			break;
+	}
+	if ((len - hdrlen) % sizeof(int16_t) != 0)
+		return SP_NUM_MALFORMED;
+	ndigits = (len - hdrlen) / sizeof(int16_t);
+
+	for (size_t i = 0; i < ndigits; i++)
+	{
+		int			d = (int16_t) read_u16(p + hdrlen + i * sizeof(int16_t));
+		/* exponent of 10 of this digit, in units of 1e-9 */
+		long		e10 = 4L * ((long) weight - (long) i) + SP_SCALE;
+		sp_ufixed	contribution;
+
+		if (d < 0 || d >= NUM_NBASE)
+			return SP_NUM_MALFORMED;
+		if (d == 0)
+			continue;
+		if (e10 < 0)
+		{
+			/* only the 10^-1..10^-3 slice of this digit may be nonzero */
+			if (e10 < -3 || d % (int) pow10_u128((int) -e10) != 0)
+				return SP_NUM_TOO_PRECISE;
+			contribution = (sp_ufixed) (d / (int) pow10_u128((int) -e10));
+		}
+		else
+		{
+			/* 10^20 units is already out of range; d < 10^4 */
+			if (e10 > 20)
+				return SP_NUM_OUT_OF_RANGE;
+			contribution = (sp_ufixed) d * pow10_u128((int) e10);
+		}
+		acc += contribution;
+		if (acc > (sp_ufixed) SP_FIXED_MAX)
+			return SP_NUM_OUT_OF_RANGE;
+	}
+	*out = neg ? -(sp_fixed) acc : (sp_fixed) acc;
+	return SP_NUM_OK;
+}
+
+size_t
+sp_numeric_encode(sp_fixed v, unsigned char *buf)
+{
+	sp_ufixed	u;
+	uint16_t	digits[16];
+	int			n = 0;
+	int			first;
+	int			last;
+	int			weight;
+	uint64_t	frac;
+	sp_ufixed	ip;
+	uint16_t	header;
+	int			int_groups = 0;
+	uint16_t	tmp[12];
+	size_t		len;
+
+	u = v < 0 ? (sp_ufixed) 0 - (sp_ufixed) v : (sp_ufixed) v;
+	ip = u / (sp_ufixed) SP_UNIT;
+	frac = (uint64_t) (u % (sp_ufixed) SP_UNIT);
+
+	/* integer part, base 10000, least significant first into tmp */
+	while (ip != 0)
+	{
+		tmp[int_groups++] = (uint16_t) (ip % NUM_NBASE);
+		ip /= NUM_NBASE;
+	}
+	for (int i = int_groups - 1; i >= 0; i--)
+		digits[n++] = tmp[i];
+	/* nine fractional decimals = three base-10000 digits of twelve decimals */
+	frac *= 1000;
+	digits[n++] = (uint16_t) (frac / 100000000);
+	digits[n++] = (uint16_t) ((frac / 10000) % NUM_NBASE);
+	digits[n++] = (uint16_t) (frac % NUM_NBASE);
+	weight = int_groups - 1;
+
+	/* strip leading and trailing zero digits, as make_result does */
+	first = 0;
+	last = n;
+	while (first < last && digits[first] == 0)
+	{
+		first++;
+		weight--;
+	}
+	while (last > first && digits[last - 1] == 0)
+		last--;
+	if (first == last)
+	{
+		weight = 0;
+		v = 0;
+	}
+
+	header = NUM_SHORT
+		| (v < 0 ? NUM_SHORT_SIGN : 0)
+		| (SP_SCALE << NUM_SHORT_DSCALE_SHIFT)
+		| (weight < 0 ? NUM_SHORT_WEIGHT_SIGN : 0)
+		| (weight & NUM_SHORT_WEIGHT_MASK);
+	memcpy(buf, &header, sizeof(header));
+	len = sizeof(header);
+	for (int i = first; i < last; i++)
+	{
+		int16_t		d = (int16_t) digits[i];
+
+		memcpy(buf + len, &d, sizeof(d));
+		len += sizeof(d);
+	}
+	return len;
+}

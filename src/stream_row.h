@@ -1,0 +1,75 @@
+/*
+ * stream_row.h
+ *	  Glue between PostgreSQL tuples of the streams row type and the pure
+ *	  core: column lookup by name, numeric and enum decoding.
+ */
+#ifndef STREAMPAY_STREAM_ROW_H
+#define STREAMPAY_STREAM_ROW_H
+
+#include "compat.h"
+
+#include "access/tupdesc.h"
+#include "utils/timestamp.h"
+
+#include "accrual.h"
+
+/* The columns the extension reads, in data-model order. */
+typedef enum sp_col
+{
+	SP_COL_ID = 0,
+	SP_COL_PAYER,
+	SP_COL_RECIPIENT,
+	SP_COL_STATUS,
+	SP_COL_RATE,
+	SP_COL_START,
+	SP_COL_END,
+	SP_COL_TOTAL,
+	SP_COL_LAST_SETTLED,
+	SP_COL_CREATED,
+	SP_COL_UPDATED,
+	SP_COL_CHAIN,
+	SP_COL_CONTRACT,
+	SP_COL_TXHASH,
+	SP_COL_METADATA,
+	SP_COL_SETTLED,
+	SP_NCOLS
+} sp_col;
+
+extern const char *const sp_col_names[SP_NCOLS];
+
+/*
+ * Where each column lives in one tuple descriptor, and the OIDs of the
+ * stream_status labels.  Partitions, restored tables and shards may number
+ * their attributes differently, so this is built by name per descriptor.
+ */
+typedef struct sp_attmap
+{
+	AttrNumber	attnum[SP_NCOLS];	/* 1-based */
+	Oid			status_oid[SP_NSTATUS];
+	int			natts;			/* of the descriptor it was built from */
+} sp_attmap;
+
+/* Fill 'map' from 'tupdesc'; errors out if a column is missing or mistyped. */
+extern void sp_attmap_build(sp_attmap *map, TupleDesc tupdesc);
+
+/* Enum OID -> core status; errors out on an unknown label. */
+extern sp_status sp_status_from_oid(const sp_attmap *map, Oid enumval);
+
+/*
+ * Decode the money columns of a deformed row (values/isnull indexed by
+ * attnum - 1) into 's'.  'stream_id' names the row in errors (may be 0).
+ */
+extern void sp_decode_stream(const sp_attmap *map, const Datum *values,
+							 const bool *isnull, sp_stream *s);
+
+/* numeric Datum <-> sp_fixed; 'what' names the value in errors. */
+extern sp_fixed sp_datum_to_fixed(Datum d, const char *what, Datum stream_id);
+extern Datum sp_fixed_to_datum(sp_fixed v);
+
+/* The transaction time as a UTC timestamp (what now() AT TIME ZONE 'UTC' gives). */
+extern sp_time sp_transaction_time(void);
+
+/* Check a timestamp argument is finite; 'what' names it. */
+extern sp_time sp_check_finite(Timestamp ts, const char *what, Datum stream_id);
+
+#endif							/* STREAMPAY_STREAM_ROW_H */

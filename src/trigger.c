@@ -1,0 +1,197 @@
+/*
+ * trigger.c
+ *	  streampay_trigger(): BEFORE INSERT OR UPDATE FOR EACH ROW on streams.
+ *
+ * Decodes OLD/NEW, asks the core (transition.c) whether the write is
+ * allowed, and writes back what settle-before-change computed.  No SPI and
+ * no catalog lookups per row: column positions and enum OIDs are cached per
+ * relation (partitions, restored tables and shards number their columns
+ * differently) and dropped by the relcache callback in streampay.c.
+ */
+#include "compat.h"
+
+#include "access/htup_details.h"
+#include "access/sysattr.h"
+#include "commands/trigger.h"
+#include "fmgr.h"
+#include "nodes/bitmapset.h"
+#include "utils/datum.h"
+#include "utils/hsearch.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/timestamp.h"
+
+#include "errors.h"
+#include "stream_row.h"
+#include "streampay.h"
+#include "transition.h"
+
+typedef struct RelMapEntry
+{
+	Oid			relid;			/* hash key */
+	bool		valid;
+	sp_attmap	map;
+} RelMapEntry;
+
+static HTAB *relmap_cache = NULL;
+
+void
+sp_trigger_invalidate(Oid relid)
+{
+	HASH_SEQ_STATUS status;
+	RelMapEntry *entry;
+
+	if (relmap_cache == NULL)
+		return;
+	/* only reset flags: the callback may run at awkward moments */
+	hash_seq_init(&status, relmap_cache);
+	while ((entry = hash_seq_search(&status)) != NULL)
+		if (relid == InvalidOid || entry->relid == relid)
+			entry->valid = false;
+}
+
+static const sp_attmap *
+relation_attmap(Relation rel)
+{
+	Oid			relid = RelationGetRelid(rel);
+	RelMapEntry *entry;
+	bool		found;
+
+	if (relmap_cache == NULL)
+	{
+		HASHCTL		ctl;
+
+		ctl.keysize = sizeof(Oid);
+		ctl.entrysize = sizeof(RelMapEntry);
+		ctl.hcxt = CacheMemoryContext;
+		relmap_cache = hash_create("streampay trigger column cache", 16, &ctl,
+								   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	}
+	entry = hash_search(relmap_cache, &relid, HASH_ENTER, &found);
+	if (!found)
+		entry->valid = false;
+	if (!entry->valid)
+	{
+		sp_attmap_build(&entry->map, RelationGetDescr(rel));
+		entry->valid = true;
+	}
+	return &entry->map;
+}
+
+static bool
+column_equal(TupleDesc desc, AttrNumber attnum, const Datum *ov, const bool *on,
+			 const Datum *nv, const bool *nn)
+{
+	Form_pg_attribute att = TupleDescAttr(desc, attnum - 1);
+	int			i = attnum - 1;
+
+	if (on[i] || nn[i])
+		return on[i] == nn[i];
+	return datum_image_eq(ov[i], nv[i], att->attbyval, att->attlen);
+}
+
+static HeapTuple
+on_insert(Relation rel, const sp_attmap *map, HeapTuple tuple)
+{
+	TupleDesc	desc = RelationGetDescr(rel);
+	Datum	   *values = palloc(desc->natts * sizeof(Datum));
+	bool	   *isnull = palloc(desc->natts * sizeof(bool));
+	Datum		id;
+	sp_stream	s;
+	bool		normalized;
+	sp_rule		rule;
+
+	heap_deform_tuple(tuple, desc, values, isnull);
+	id = isnull[map->attnum[SP_COL_ID] - 1] ? (Datum) 0 : values[map->attnum[SP_COL_ID] - 1];
+	sp_decode_stream(map, values, isnull, &s);
+	for (int c = SP_COL_CREATED; c <= SP_COL_UPDATED; c++)
+		if (!isnull[map->attnum[c] - 1])
+			(void) sp_check_finite(DatumGetTimestamp(values[map->attnum[c] - 1]),
+								   sp_col_names[c], id);
+
+	rule = sp_check_insert(&s, sp_transaction_time(), &normalized);
+	if (rule != SP_OK)
+		sp_report_rule(rule, id, NULL, &s, NULL);
+
+	if (normalized)
+	{
+		int			col = map->attnum[SP_COL_LAST_SETTLED];
+		Datum		v = TimestampGetDatum((Timestamp) s.last_settled);
+		bool		n = false;
+
+		tuple = heap_modify_tuple_by_cols(tuple, desc, 1, &col, &v, &n);
+	}
+	return tuple;
+}
+
+static HeapTuple
+on_update(TriggerData *td, const sp_attmap *map)
+{
+	Relation	rel = td->tg_relation;
+	TupleDesc	desc = RelationGetDescr(rel);
+	int			natts = desc->natts;
+	Datum	   *ov = palloc(natts * sizeof(Datum));
+	bool	   *on = palloc(natts * sizeof(bool));
+	Datum	   *nv = palloc(natts * sizeof(Datum));
+	bool	   *nn = palloc(natts * sizeof(bool));
+	static const sp_col fixed_cols[] = {SP_COL_ID, SP_COL_PAYER, SP_COL_CHAIN, SP_COL_CREATED};
+	Datum		id;
+	sp_update	u;
+	sp_rule		rule;
+	int			cols[3];
+	Datum		vals[3];
+	bool		nulls[3] = {false, false, false};
+	AttrNumber	lsa = map->attnum[SP_COL_LAST_SETTLED];
+
+	heap_deform_tuple(td->tg_trigtuple, desc, ov, on);
+	heap_deform_tuple(td->tg_newtuple, desc, nv, nn);
+	id = on[map->attnum[SP_COL_ID] - 1] ? (Datum) 0 : ov[map->attnum[SP_COL_ID] - 1];
+
+	for (size_t i = 0; i < lengthof(fixed_cols); i++)
+		if (!column_equal(desc, map->attnum[fixed_cols[i]], ov, on, nv, nn))
+			sp_report_immutable(id, sp_col_names[fixed_cols[i]]);
+
+	sp_decode_stream(map, ov, on, &u.old);
+	sp_decode_stream(map, nv, nn, &u.new);
+	u.recipient_changed = !column_equal(desc, map->attnum[SP_COL_RECIPIENT],
+										ov, on, nv, nn);
+	u.lsa_assigned = td->tg_updatedcols != NULL &&
+		bms_is_member(lsa - FirstLowInvalidHeapAttributeNumber, td->tg_updatedcols);
+	u.now = sp_transaction_time();
+	u.wall = (sp_time) GetCurrentTimestamp();
+
+	rule = sp_check_update(&u);
+	if (rule != SP_OK)
+		sp_report_rule(rule, id, &u.old, &u.new, &u);
+
+	cols[0] = map->attnum[SP_COL_UPDATED];
+	vals[0] = TimestampGetDatum((Timestamp) u.now);
+	cols[1] = map->attnum[SP_COL_SETTLED];
+	vals[1] = sp_fixed_to_datum(u.new.settled);
+	cols[2] = lsa;
+	vals[2] = TimestampGetDatum((Timestamp) u.new.last_settled);
+	return heap_modify_tuple_by_cols(td->tg_newtuple, desc,
+									 u.settles ? 3 : 1, cols, vals, nulls);
+}
+
+PG_FUNCTION_INFO_V1(streampay_trigger);
+
+Datum
+streampay_trigger(PG_FUNCTION_ARGS)
+{
+	TriggerData *td = (TriggerData *) fcinfo->context;
+	const sp_attmap *map;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		elog(ERROR, "streampay_trigger: not called by trigger manager");
+	if (!TRIGGER_FIRED_BEFORE(td->tg_event) || !TRIGGER_FIRED_FOR_ROW(td->tg_event))
+		elog(ERROR, "streampay_trigger: must be fired BEFORE, FOR EACH ROW");
+
+	map = relation_attmap(td->tg_relation);
+	if (TRIGGER_FIRED_BY_INSERT(td->tg_event))
+		return PointerGetDatum(on_insert(td->tg_relation, map, td->tg_trigtuple));
+	if (TRIGGER_FIRED_BY_UPDATE(td->tg_event))
+		return PointerGetDatum(on_update(td, map));
+	elog(ERROR, "streampay_trigger: must be fired for INSERT or UPDATE");
+	pg_unreachable();
+}
