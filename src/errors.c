@@ -49,20 +49,26 @@ status_text(sp_status s)
 	return sp_status_names[s];
 }
 
-/* "paused, cancelled and completed" style list of allowed targets. */
+/* '"paused", "cancelled" or "completed"': the statuses reachable from 'from'. */
 static char *
 allowed_targets(sp_status from)
 {
 	StringInfoData buf;
 	int			n = 0;
 
+	int			total = 0;
+
+	for (int to = 0; to < SP_NSTATUS; to++)
+		total += sp_can_transition(from, (sp_status) to);
 	initStringInfo(&buf);
 	for (int to = 0; to < SP_NSTATUS; to++)
 	{
 		if (!sp_can_transition(from, (sp_status) to))
 			continue;
-		appendStringInfo(&buf, "%s\"%s\"", n > 0 ? ", " : "", sp_status_names[to]);
 		n++;
+		appendStringInfo(&buf, "%s\"%s\"",
+						 n == 1 ? "" : (n == total ? " or " : ", "),
+						 sp_status_names[to]);
 	}
 	return buf.data;
 }

@@ -165,6 +165,10 @@ sp_transaction_time(void)
 sp_time
 sp_check_finite(Timestamp ts, const char *what, Datum stream_id)
 {
+	if (TIMESTAMP_NOT_FINITE(ts) && stream_id == (Datum) 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("%s must be a finite timestamp", what)));
 	if (TIMESTAMP_NOT_FINITE(ts))
 		ereport(ERROR,
 				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),

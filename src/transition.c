@@ -11,9 +11,13 @@
  */
 #include "transition.h"
 
-/* Value rules shared by INSERT and UPDATE. */
+/*
+ * Value rules shared by INSERT and UPDATE.  An UPDATE's settled amount is
+ * recomputed by the settlement, so there the total is checked against the
+ * accrued amount instead (SP_RULE_TOTAL_BELOW_ACCRUED).
+ */
 static sp_rule
-check_values(const sp_stream *s)
+check_values(const sp_stream *s, bool check_settled)
 {
 	if (s->rate < 0)
 		return SP_RULE_NEGATIVE_RATE;
@@ -21,7 +25,7 @@ check_values(const sp_stream *s)
 		return SP_RULE_NEGATIVE_TOTAL;
 	if (s->settled < 0)
 		return SP_RULE_NEGATIVE_SETTLED;
-	if (s->settled > s->total)
+	if (check_settled && s->settled > s->total)
 		return SP_RULE_SETTLED_ABOVE_TOTAL;
 	if (s->has_end && s->end <= s->start)
 		return SP_RULE_END_NOT_AFTER_START;
@@ -31,7 +35,7 @@ check_values(const sp_stream *s)
 sp_rule
 sp_check_insert(sp_stream *s, sp_time now, bool *normalized)
 {
-	sp_rule		r = check_values(s);
+	sp_rule		r = check_values(s, true);
 
 	*normalized = false;
 	if (r != SP_OK)
@@ -80,7 +84,7 @@ sp_check_update(sp_update *u)
 		 lsa_changed || start_changed || u->recipient_changed))
 		return SP_RULE_TERMINAL_FROZEN;
 
-	r = check_values(n);
+	r = check_values(n, false);
 	if (r != SP_OK)
 		return r;
 

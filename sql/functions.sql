@@ -1,0 +1,99 @@
+-- The SQL API: call forms, overload resolution, NULLs, unknown ids.
+SET TimeZone = 'UTC';
+SET DateStyle = 'ISO, YMD';
+TRUNCATE streams;
+
+INSERT INTO streams (id, payer, recipient, rate_per_second, start_time, end_time, total_amount)
+VALUES ('7b2d8c1e-0000-4000-8000-000000000001', 'GPAYER', 'GRECIPIENT', 0.001,
+        '2025-01-01', '2025-02-01', 1000);
+
+-- an untyped literal resolves to the id form (the text overload)
+SELECT streampay_accrued('7b2d8c1e-0000-4000-8000-000000000001', '2025-01-01 00:16:40');
+SELECT streampay_claimable('7b2d8c1e-0000-4000-8000-000000000001', '2025-01-01 00:16:40');
+SELECT streampay_refundable('7b2d8c1e-0000-4000-8000-000000000001', '2025-01-01 00:16:40');
+SELECT streampay_depletion_time('7b2d8c1e-0000-4000-8000-000000000001');
+-- so does an untyped bind parameter (what node-postgres sends)
+PREPARE by_param(unknown, unknown) AS SELECT streampay_accrued($1, $2);
+EXECUTE by_param('7b2d8c1e-0000-4000-8000-000000000001', '2025-01-01 00:16:40');
+PREPARE by_param1 AS SELECT streampay_accrued($1) IS NOT NULL AS resolved;
+EXECUTE by_param1('7b2d8c1e-0000-4000-8000-000000000001');
+SELECT pg_typeof($$x$$::unknown) AS literal_type;
+-- explicit uuid, text and row forms agree
+SELECT streampay_accrued('7b2d8c1e-0000-4000-8000-000000000001'::uuid, '2025-01-01 00:16:40') AS by_uuid,
+       streampay_accrued('7b2d8c1e-0000-4000-8000-000000000001'::text, '2025-01-01 00:16:40') AS by_text,
+       streampay_accrued(s, '2025-01-01 00:16:40') AS by_row,
+       streampay_accrued(s.*, '2025-01-01 00:16:40') AS by_row_star
+  FROM streams s;
+-- the forms without as_of use the transaction time
+SELECT streampay_accrued('7b2d8c1e-0000-4000-8000-000000000001')
+         = streampay_accrued('7b2d8c1e-0000-4000-8000-000000000001'::uuid, now() AT TIME ZONE 'UTC') AS id_now,
+       streampay_accrued(s) = streampay_accrued(s, now() AT TIME ZONE 'UTC') AS row_now,
+       streampay_claimable(s) = streampay_claimable(s, now() AT TIME ZONE 'UTC') AS claimable_now,
+       streampay_refundable(s) = streampay_refundable(s, now() AT TIME ZONE 'UTC') AS refundable_now
+  FROM streams s;
+-- results carry 9 decimals
+SELECT scale(streampay_accrued('7b2d8c1e-0000-4000-8000-000000000001', '2024-01-01')) AS scale_zero,
+       streampay_accrued('7b2d8c1e-0000-4000-8000-000000000001', '2024-01-01')::text AS zero_text;
+
+-- NULL in, NULL out
+SELECT streampay_accrued(NULL::uuid) IS NULL AS n1,
+       streampay_accrued(NULL::uuid, '2025-01-01') IS NULL AS n2,
+       streampay_accrued('7b2d8c1e-0000-4000-8000-000000000001'::uuid, NULL) IS NULL AS n3,
+       streampay_accrued(NULL::streams) IS NULL AS n4,
+       streampay_depletion_time(NULL::uuid) IS NULL AS n5,
+       streampay_can_transition(NULL, 'active') IS NULL AS n6,
+       streampay_settle(NULL::uuid, '2025-01-01') IS NULL AS n7,
+       streampay_pause(NULL::uuid) IS NULL AS n8;
+
+-- unknown ids: P0002, naming the id
+SELECT streampay_accrued('00000000-0000-0000-0000-00000000dead');
+
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT streampay_accrued('00000000-0000-0000-0000-00000000dead'::uuid, '2025-01-01');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT streampay_claimable('00000000-0000-0000-0000-00000000dead');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT streampay_refundable('00000000-0000-0000-0000-00000000dead');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT streampay_depletion_time('00000000-0000-0000-0000-00000000dead');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT streampay_cancel('00000000-0000-0000-0000-00000000dead', '2025-01-01');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+-- not a uuid at all: the uuid parser's error
+SELECT streampay_accrued('not-a-uuid');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+-- a non-finite as_of
+SELECT streampay_accrued('7b2d8c1e-0000-4000-8000-000000000001', 'infinity');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT streampay_accrued(s, '-infinity') FROM streams s;
+
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+-- the row form works on any row of the streams type, even a hand-built one
+SELECT streampay_accrued(ROW('7b2d8c1e-0000-4000-8000-000000000002', 'GPAYER', 'GRECIPIENT',
+                             'active', 2, '2025-01-01', NULL, 100, '2025-01-01',
+                             '2025-01-01', '2025-01-01', 'stellar-testnet', NULL, NULL,
+                             NULL, 0)::streams, '2025-01-01 00:00:21') AS hand_built;
+-- and reports a row that breaks the rules instead of computing from it
+SELECT streampay_accrued(ROW('7b2d8c1e-0000-4000-8000-000000000002', 'GPAYER', 'GRECIPIENT',
+                             'active', 'NaN', '2025-01-01', NULL, 100, '2025-01-01',
+                             '2025-01-01', '2025-01-01', 'stellar-testnet', NULL, NULL,
+                             NULL, 0)::streams, '2025-01-01 00:00:21') AS nan_rate;
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT streampay_accrued(ROW('7b2d8c1e-0000-4000-8000-000000000002', 'GPAYER', 'GRECIPIENT',
+                             NULL, 2, '2025-01-01', NULL, 100, '2025-01-01',
+                             '2025-01-01', '2025-01-01', 'stellar-testnet', NULL, NULL,
+                             NULL, 0)::streams, '2025-01-01 00:00:21') AS null_status;
+
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+-- the functions are usable in parallel queries and keep their answer
+SET parallel_setup_cost = 0;
+SET parallel_tuple_cost = 0;
+SET min_parallel_table_scan_size = 0;
+SET max_parallel_workers_per_gather = 2;
+SELECT sum(streampay_accrued(s.id, '2025-01-01 00:16:40')) AS par_by_id,
+       sum(streampay_accrued(s, '2025-01-01 00:16:40')) AS par_by_row
+  FROM streams s;
+RESET parallel_setup_cost;
+RESET parallel_tuple_cost;
+RESET min_parallel_table_scan_size;
+RESET max_parallel_workers_per_gather;

@@ -1,0 +1,135 @@
+-- The id lookup respects privileges, row-level security and the caller's
+-- snapshot; its caches survive DROP/CREATE EXTENSION in one session; the
+-- trigger works on relations with other names and attribute numbers.
+SET TimeZone = 'UTC';
+SET DateStyle = 'ISO, YMD';
+TRUNCATE streams;
+
+INSERT INTO streams (id, payer, recipient, rate_per_second, start_time, total_amount)
+VALUES ('00000000-0000-0000-0000-000000000001', 'GVISIBLE', 'GRECIPIENT', 1, '2025-01-01', 1000),
+       ('00000000-0000-0000-0000-000000000002', 'GHIDDEN', 'GRECIPIENT', 1, '2025-01-01', 1000);
+
+-- the caller's snapshot: the transaction's own uncommitted row is found,
+-- a rolled-back one is not
+BEGIN;
+INSERT INTO streams (id, payer, recipient, rate_per_second, start_time, total_amount)
+VALUES ('00000000-0000-0000-0000-000000000003', 'GVISIBLE', 'GRECIPIENT', 5, '2025-01-01', 1000);
+SELECT streampay_accrued('00000000-0000-0000-0000-000000000003', '2025-01-01 00:00:05') AS own_insert;
+ROLLBACK;
+SELECT streampay_accrued('00000000-0000-0000-0000-000000000003', '2025-01-01 00:00:05') AS rolled_back;
+
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+-- privileges: no SELECT on streams, no balance
+CREATE ROLE streampay_test_reader;
+GRANT USAGE ON SCHEMA public TO streampay_test_reader;
+SET ROLE streampay_test_reader;
+SELECT streampay_accrued('00000000-0000-0000-0000-000000000001', '2025-01-01 00:00:05');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+RESET ROLE;
+GRANT SELECT ON streams TO streampay_test_reader;
+SET ROLE streampay_test_reader;
+SELECT streampay_accrued('00000000-0000-0000-0000-000000000001', '2025-01-01 00:00:05') AS granted;
+RESET ROLE;
+REVOKE SELECT ON streams FROM streampay_test_reader;
+SET ROLE streampay_test_reader;
+SELECT streampay_accrued('00000000-0000-0000-0000-000000000001', '2025-01-01 00:00:05') AS revoked;
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+RESET ROLE;
+
+-- row-level security: a hidden row does not exist for the reader
+GRANT SELECT ON streams TO streampay_test_reader;
+ALTER TABLE streams ENABLE ROW LEVEL SECURITY;
+CREATE POLICY visible_only ON streams FOR SELECT TO streampay_test_reader
+    USING (payer = 'GVISIBLE');
+SET ROLE streampay_test_reader;
+SELECT streampay_accrued('00000000-0000-0000-0000-000000000001', '2025-01-01 00:00:05') AS visible;
+SELECT streampay_accrued('00000000-0000-0000-0000-000000000002', '2025-01-01 00:00:05') AS hidden;
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+RESET ROLE;
+-- the owner is not subject to its own policies
+SELECT streampay_accrued('00000000-0000-0000-0000-000000000002', '2025-01-01 00:00:05') AS owner_sees;
+DROP POLICY visible_only ON streams;
+ALTER TABLE streams DISABLE ROW LEVEL SECURITY;
+REVOKE ALL ON streams FROM streampay_test_reader;
+REVOKE ALL ON SCHEMA public FROM streampay_test_reader;
+DROP ROLE streampay_test_reader;
+
+-- DROP and CREATE EXTENSION in the same session: the caches follow
+SELECT streampay_accrued('00000000-0000-0000-0000-000000000001', '2025-01-01 00:00:05') AS before_drop;
+DROP EXTENSION streampay;
+CREATE SCHEMA streampay_elsewhere;
+CREATE EXTENSION streampay SCHEMA streampay_elsewhere;
+INSERT INTO streampay_elsewhere.streams (id, payer, recipient, rate_per_second, start_time, total_amount)
+VALUES ('00000000-0000-0000-0000-000000000001', 'GVISIBLE', 'GRECIPIENT', 2, '2025-01-01', 1000);
+SELECT streampay_elsewhere.streampay_accrued('00000000-0000-0000-0000-000000000001', '2025-01-01 00:00:05') AS other_schema;
+DROP EXTENSION streampay;
+DROP SCHEMA streampay_elsewhere;
+CREATE EXTENSION streampay;
+SELECT streampay_accrued('00000000-0000-0000-0000-000000000001', '2025-01-01 00:00:05') AS gone;
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+INSERT INTO streams (id, payer, recipient, rate_per_second, start_time, total_amount)
+VALUES ('00000000-0000-0000-0000-000000000001', 'GVISIBLE', 'GRECIPIENT', 3, '2025-01-01', 1000);
+SELECT streampay_accrued('00000000-0000-0000-0000-000000000001', '2025-01-01 00:00:05') AS recreated;
+
+-- ALTER TABLE changes attribute numbers: the trigger's cache follows
+ALTER TABLE streams ADD COLUMN note_before text;
+ALTER TABLE streams DROP COLUMN note_before;
+SELECT status, settled_amount FROM streampay_pause('00000000-0000-0000-0000-000000000001', '2025-01-01 00:00:10');
+SELECT streampay_accrued('00000000-0000-0000-0000-000000000001', '2025-01-01 00:01:00') AS after_alter;
+
+-- another relation with the same columns in another order (a restored or
+-- sharded copy, named like a Citus shard), partitioned, with a dropped column
+CREATE TABLE streams_102008 (
+    junk int,
+    settled_amount decimal(20,9) NOT NULL DEFAULT 0,
+    metadata text, transaction_hash varchar(66), contract_address varchar(255),
+    chain_id varchar(50) NOT NULL DEFAULT 'stellar-testnet',
+    updated_at timestamp NOT NULL DEFAULT (now() AT TIME ZONE 'UTC'),
+    created_at timestamp NOT NULL DEFAULT (now() AT TIME ZONE 'UTC'),
+    last_settled_at timestamp NOT NULL DEFAULT (now() AT TIME ZONE 'UTC'),
+    total_amount decimal(20,9) NOT NULL, end_time timestamp, start_time timestamp NOT NULL,
+    rate_per_second decimal(20,9) NOT NULL, status stream_status NOT NULL DEFAULT 'active',
+    recipient varchar(255) NOT NULL, payer varchar(255) NOT NULL, id uuid PRIMARY KEY
+);
+ALTER TABLE streams_102008 DROP COLUMN junk;
+CREATE TRIGGER streams_streampay BEFORE INSERT OR UPDATE ON streams_102008
+    FOR EACH ROW EXECUTE FUNCTION streampay_trigger();
+INSERT INTO streams_102008 (id, payer, recipient, rate_per_second, start_time, total_amount)
+VALUES ('00000000-0000-0000-0000-000000000005', 'GPAYER', 'GRECIPIENT', 1, '2025-01-01', 1000);
+UPDATE streams_102008 SET status = 'paused', last_settled_at = '2025-01-01 00:00:42';
+SELECT status, settled_amount, last_settled_at FROM streams_102008;
+UPDATE streams_102008 SET status = 'completed', last_settled_at = '2025-01-01 00:00:43';
+
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+CREATE TABLE pstreams (LIKE streams INCLUDING DEFAULTS) PARTITION BY LIST (chain_id);
+CREATE TABLE pstreams_testnet PARTITION OF pstreams FOR VALUES IN ('stellar-testnet');
+CREATE TRIGGER streams_streampay BEFORE INSERT OR UPDATE ON pstreams
+    FOR EACH ROW EXECUTE FUNCTION streampay_trigger();
+INSERT INTO pstreams (id, payer, recipient, rate_per_second, start_time, total_amount)
+VALUES ('00000000-0000-0000-0000-000000000006', 'GPAYER', 'GRECIPIENT', 1, '2025-01-01', 1000);
+UPDATE pstreams SET status = 'cancelled', last_settled_at = '2025-01-01 00:01:00';
+SELECT status, settled_amount FROM pstreams;
+UPDATE pstreams SET status = 'active', last_settled_at = '2025-01-01 00:02:00';
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+-- a partition whose columns are numbered differently from its parent's
+CREATE TABLE pstreams_mainnet (LIKE streams_102008 INCLUDING DEFAULTS);
+ALTER TABLE pstreams ATTACH PARTITION pstreams_mainnet FOR VALUES IN ('stellar-mainnet');
+SELECT attname, attnum FROM pg_attribute
+ WHERE attrelid = 'pstreams_mainnet'::regclass AND attname IN ('id', 'status') ORDER BY attnum;
+INSERT INTO pstreams (id, payer, recipient, rate_per_second, start_time, total_amount, chain_id)
+VALUES ('00000000-0000-0000-0000-000000000007', 'GPAYER', 'GRECIPIENT', 2, '2025-01-01', 1000, 'stellar-mainnet');
+UPDATE pstreams SET status = 'paused', last_settled_at = '2025-01-01 00:01:00'
+ WHERE id = '00000000-0000-0000-0000-000000000007';
+SELECT tableoid::regclass, status, settled_amount FROM pstreams ORDER BY id;
+UPDATE pstreams SET status = 'completed', last_settled_at = '2025-01-01 00:02:00'
+ WHERE id = '00000000-0000-0000-0000-000000000007';
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+DROP TABLE streams_102008, pstreams;
+
+-- a table that is missing a column is refused clearly
+CREATE TABLE half_streams (id uuid, status stream_status);
+CREATE TRIGGER streams_streampay BEFORE INSERT OR UPDATE ON half_streams
+    FOR EACH ROW EXECUTE FUNCTION streampay_trigger();
+INSERT INTO half_streams VALUES (gen_random_uuid(), 'active');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+DROP TABLE half_streams;
