@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# pg_dump + restore reproduces every row and every streampay_accrued value.
+# Needs a running server (PGHOST/PGPORT/PGUSER, as test/run.sh exports).
+# Prints one "ok"/"FAILED" line per check and exits non-zero on failure.
+set -euo pipefail
+
+src=streampay_dump_src
+dst_plain=streampay_dump_plain
+dst_custom=streampay_dump_custom
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+psql_q() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
+
+for db in $src $dst_plain $dst_custom; do
+	psql_q -d postgres -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
+done
+
+# streams in every state, with settlements, rate changes, top-ups, metadata
+psql_q -d $src >/dev/null <<'SQL'
+SET TimeZone = 'UTC';
+CREATE EXTENSION streampay;
+INSERT INTO streams (id, payer, recipient, rate_per_second, start_time, end_time, total_amount,
+                     contract_address, transaction_hash, metadata)
+SELECT ('00000000-0000-0000-0000-' || lpad(g::text, 12, '0'))::uuid,
+       'GPAYER' || g % 7, 'GRECIPIENT' || g % 11,
+       (g * 0.000123457)::numeric(20,9), '2025-01-01'::timestamp + g * interval '1 minute',
+       CASE WHEN g % 3 = 0 THEN NULL ELSE '2025-03-01'::timestamp + g * interval '1 hour' END,
+       g * 9750, CASE WHEN g % 5 = 0 THEN 'CCONTRACT' || g END,
+       CASE WHEN g % 4 = 0 THEN md5(g::text) END,
+       CASE WHEN g % 2 = 0 THEN '{"n": ' || g || '}' END
+  FROM generate_series(1, 60) g;
+SELECT streampay_pause(id, '2025-02-01') FROM streams WHERE id::text LIKE '%1';
+SELECT streampay_resume(id, '2025-02-10') FROM streams WHERE id::text LIKE '%21';
+SELECT streampay_cancel(id, '2025-02-15 12:34:56.789012') FROM streams WHERE id::text LIKE '%2';
+SELECT streampay_settle(id, '2025-02-20') FROM streams WHERE id::text LIKE '%3';
+UPDATE streams SET rate_per_second = rate_per_second * 2, last_settled_at = '2025-02-21'
+ WHERE id::text LIKE '%4';
+UPDATE streams SET total_amount = total_amount + 1000, last_settled_at = '2025-02-22'
+ WHERE id::text LIKE '%5';
+SELECT streampay_complete_due('2025-04-01');
+SQL
+
+snapshot() {
+	psql -X -At -d "$1" <<'SQL'
+SET TimeZone = 'UTC';
+SELECT s.*, t,
+       streampay_accrued(s.id, t), streampay_claimable(s.id, t), streampay_refundable(s.id, t),
+       streampay_accrued(s, t), streampay_depletion_time(s.id)
+  FROM streams s,
+       unnest(ARRAY['2025-01-15', '2025-02-25', '2025-03-15', '2026-01-01']::timestamp[]) t
+ ORDER BY s.id, t;
+SELECT status, count(*) FROM streams GROUP BY status ORDER BY status;
+SQL
+}
+
+snapshot $src > "$work/src.txt"
+pg_dump -d $src -f "$work/plain.sql"
+pg_dump -d $src -Fc -f "$work/custom.dump"
+psql_q -d $dst_plain -f "$work/plain.sql" >/dev/null
+pg_restore -d $dst_custom "$work/custom.dump"
+
+rc=0
+check() {
+	local name=$1 db=$2
+	snapshot "$db" > "$work/$db.txt"
+	if [ ! -s "$work/src.txt" ] || [ "$(grep -c . "$work/src.txt")" -lt 240 ]; then
+		echo "FAILED $name: source snapshot is too small"; rc=1; return
+	fi
+	if diff -u "$work/src.txt" "$work/$db.txt" > "$work/$db.diff"; then
+		echo "ok $name ($(wc -l < "$work/src.txt") lines identical)"
+	else
+		echo "FAILED $name"; head -20 "$work/$db.diff"; rc=1
+	fi
+}
+# every status occurs in the source
+if [ "$(grep -cE '^(active|paused|cancelled|completed)\|' "$work/src.txt")" -eq 4 ]; then
+	echo "ok dump source has streams in all four statuses"
+else
+	echo "FAILED dump source has streams in all four statuses"; rc=1
+fi
+check "pg_dump plain + psql restore" $dst_plain
+check "pg_dump -Fc + pg_restore" $dst_custom
+
+for db in $src $dst_plain $dst_custom; do
+	psql_q -d postgres -c "DROP DATABASE $db"
+done
+exit $rc
