@@ -102,6 +102,13 @@ VALUES ('00000000-0000-0000-0000-000000000002', 'GPAYER', 'GRECIPIENT', 1, '2025
 UPDATE streams SET start_time = '2025-07-01', last_settled_at = '2025-02-01'
  WHERE id = '00000000-0000-0000-0000-000000000002';
 SELECT start_time, last_settled_at, settled_amount FROM streams WHERE id = '00000000-0000-0000-0000-000000000002';
+-- moving a future start into the past settles first: no pay for the time
+-- before the change (accrues from 00:00:10, not from Jan 15)
+UPDATE streams SET start_time = '2025-01-15', last_settled_at = '2025-02-01 00:00:10'
+ WHERE id = '00000000-0000-0000-0000-000000000002';
+SELECT start_time, last_settled_at, settled_amount,
+       streampay_accrued(id, '2025-02-01 00:00:13') AS accrued_3s_later
+  FROM streams WHERE id = '00000000-0000-0000-0000-000000000002';
 
 -- terminal streams are frozen (55000) but metadata, transaction_hash and
 -- contract_address may still change

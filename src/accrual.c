@@ -46,9 +46,17 @@ sp_depletion_time(const sp_stream *s, sp_time limit, sp_time *out)
 	sp_time		from;
 	__int128	at;
 
-	if (s->status != SP_ACTIVE || s->rate <= 0)
+	if (s->status != SP_ACTIVE)
 		return false;
 	from = s->last_settled > s->start ? s->last_settled : s->start;
+	/* already fully accrued: it got there no later than the anchor */
+	if (s->total - s->settled <= 0)
+	{
+		*out = from;
+		return true;
+	}
+	if (s->rate <= 0)
+		return false;
 	at = (__int128) from + sp_time_to_stream(s->total - s->settled, s->rate);
 	if (at > (__int128) limit)
 		return false;

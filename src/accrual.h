@@ -36,9 +36,10 @@ extern sp_fixed sp_accrued(const sp_stream *s, sp_time t);
 extern sp_fixed sp_refundable(const sp_stream *s, sp_time t);
 
 /*
- * When accrued reaches total if nothing changes.  Returns false when it
- * never will: not active, rate 0, the end comes first, or the time lies
- * beyond 'limit' (the last representable timestamp).
+ * When accrued reaches total if nothing changes (max(last_settled, start)
+ * when it already has).  Returns false when it never will: not active,
+ * rate 0, the end comes first, or the time lies beyond 'limit' (the last
+ * representable timestamp).
  */
 extern bool sp_depletion_time(const sp_stream *s, sp_time limit, sp_time *out);
 

@@ -88,8 +88,12 @@ sp_check_update(sp_update *u)
 	if (r != SP_OK)
 		return r;
 
+	/*
+	 * A start change (allowed only before the start) settles too: moving the
+	 * start into the past must not pay for time before the change.
+	 */
 	u->settles = status_changed || rate_changed || end_changed ||
-		total_changed || lsa_changed || u->lsa_assigned;
+		total_changed || lsa_changed || start_changed || u->lsa_assigned;
 
 	if (u->lsa_assigned || lsa_changed)
 	{

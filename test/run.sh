@@ -22,7 +22,7 @@ tally_lines() {
 	local p f
 	while read -r p f; do
 		passed=$((passed + p)); failed=$((failed + f))
-	done < <(sed -nE 's/^([0-9]+) passed, ([0-9]+) failed$/\1 \2/p' "$1")
+	done < <(sed -nE 's/^([A-Za-z0-9+_ -]+: )?([0-9]+) passed, ([0-9]+) failed.*$/\2 \3/p' "$1")
 }
 
 suite() {

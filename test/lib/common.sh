@@ -20,7 +20,7 @@ sp_sudo() {
 # Debian packages the build and the tests need.
 sp_install_deps() {
 	local pkgs=(make gcc "postgresql-$PG_MAJOR" "postgresql-server-dev-$PG_MAJOR"
-		"postgresql-client-$PG_MAJOR" libipc-run-perl)
+		"postgresql-client-$PG_MAJOR" libipc-run-perl valgrind)
 	local missing=()
 	for p in "${pkgs[@]}"; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -133,7 +133,9 @@ rnd64(void)
 static sp_ufixed
 rnd128(void)
 {
-	return ((sp_ufixed) rnd64() << 64) | rnd64();
+	sp_ufixed	hi = rnd64();	/* sequenced: same values with any compiler */
+
+	return (hi << 64) | rnd64();
 }
 
 static sp_ufixed
@@ -160,6 +162,16 @@ rnd_amount(void)
 	int			digits = (int) (rnd64() % 21);	/* 0..20 */
 
 	return (sp_fixed) (rnd128() % pow10u(digits));
+}
+
+/* rnd_amount() reduced below 10^d, d random in 1..maxd */
+static sp_fixed
+rnd_small(int maxd)
+{
+	int			d = 1 + (int) (rnd64() % (uint64_t) maxd);
+	sp_fixed	a = rnd_amount();
+
+	return a % (sp_fixed) pow10u(d);
 }
 
 static sp_fixed
@@ -313,7 +325,8 @@ test_streamed(void)
 		for (int i = 0; i < 20000; i++)
 		{
 			sp_fixed	rate = rnd_amount();
-			__int128	el = (__int128) (rnd64() >> (rnd64() % 64));
+			int			shift = (int) (rnd64() % 64);
+			__int128	el = (__int128) (rnd64() >> shift);
 			sp_fixed	cap = (i % 3 == 0) ? SP_FIXED_MAX : rnd_amount();
 			char		ra[64], eb[64], prod[160];
 			const char *exp;
@@ -413,9 +426,9 @@ test_format_parse(void)
 	CHECK_STR(sp_fixed_format(SP_FIXED_MAX, buf), "99999999999.999999999");
 	CHECK_STR(sp_fixed_format(-SP_FIXED_MAX, buf), "-99999999999.999999999");
 	CHECK_STR(sp_fixed_format(INT128_MAXV, buf),
-			  "170141183460469231731.687303715884105727");
+			  "170141183460469231731687303715.884105727");
 	CHECK_STR(sp_fixed_format(INT128_MINV, buf),
-			  "-170141183460469231731.687303715884105728");
+			  "-170141183460469231731687303715.884105728");
 	/* return value is buf */
 	CHECK(sp_fixed_format(5, buf) == buf);
 
@@ -510,24 +523,18 @@ test_format_parse(void)
 			char		d[64], expect[72], s[SP_FIXED_BUFLEN];
 			sp_ufixed	ux = x < 0 ? (sp_ufixed) -x : (sp_ufixed) x;
 			int			len;
+			int			p;
 			sp_fixed	back;
 
 			/* independent: integer text, left-padded to 10 digits, point */
 			i128str((sp_fixed) ux, d);
 			len = (int) strlen(d);
-			snprintf(expect, sizeof(expect), "%s%0*d%s", x < 0 ? "-" : "",
-					 len < 10 ? 10 - len : 0, 0, d);
-			/* the %0*d above emitted one '0' too many when padding is 0 */
-			if (len >= 10)
-				snprintf(expect, sizeof(expect), "%s%s", x < 0 ? "-" : "", d);
-			else
-			{
-				char		pad[16];
-
-				memset(pad, '0', (size_t) (10 - len));
-				pad[10 - len] = '\0';
-				snprintf(expect, sizeof(expect), "%s%s%s", x < 0 ? "-" : "", pad, d);
-			}
+			p = 0;
+			if (x < 0)
+				expect[p++] = '-';
+			for (int k = len; k < 10; k++)
+				expect[p++] = '0';
+			strcpy(expect + p, d);
 			len = (int) strlen(expect);
 			memmove(expect + len - 8, expect + len - 9, 10);
 			expect[len - 9] = '.';
@@ -874,9 +881,9 @@ test_depletion(void)
 
 		for (int i = 0; i < 20000; i++)
 		{
-			sp_fixed	total = rnd_amount() % pow10u(1 + (int) (rnd64() % 16));
+			sp_fixed	total = rnd_small(16);
 			sp_fixed	settled = rnd_upto(total);
-			sp_fixed	rate = 1 + rnd_amount() % pow10u(1 + (int) (rnd64() % 14));
+			sp_fixed	rate = 1 + rnd_small(14);
 			sp_time		start = (sp_time) (rnd64() % (1000000ULL * SEC));
 			sp_time		ls = start + (sp_time) (rnd64() % (1000ULL * SEC)) - 500 * SEC;
 			bool		has_end = rnd64() & 1;
@@ -896,11 +903,12 @@ test_depletion(void)
 			}
 			else
 			{
-				/* never: must not be fully accrued at the end */
-				if (!has_end)
-					LOOP_FAIL("depletion %d: false for open-ended stream", i);
-				else if (sp_accrued(&s, end) >= total && from <= end)
-					LOOP_FAIL("depletion %d: false but fully accrued at end", i);
+				/* never: not fully accrued at the end, nor at INT64_MAX */
+				sp_time		last = has_end ? end : INT64_MAX;
+
+				if (from <= last && sp_accrued(&s, last) >= total)
+					LOOP_FAIL("depletion %d: false but fully accrued at %lld", i,
+							  (long long) last);
 			}
 		}
 		CHECK(bad_ == 0);
@@ -1142,14 +1150,34 @@ test_update(void)
 	u.new.end = u.new.start;
 	CHECK(sp_check_update(&u) == SP_RULE_END_NOT_AFTER_START);
 	{
-		/* stored settled above the new total */
+		/*
+		 * new total below the stored settled amount: an UPDATE checks the
+		 * total against the amount accrued at T (10 + 90 = 100), not
+		 * against the stale settled value, so this is TOTAL_BELOW_ACCRUED
+		 */
 		sp_stream	o2 = o;
 
 		o2.settled = UNITS(10);
 		o2.last_settled = 110 * SEC;
 		u = mku(o2, 200 * SEC);
 		u.new.total = UNITS(10) - 1;
-		CHECK(sp_check_update(&u) == SP_RULE_SETTLED_ABOVE_TOTAL);
+		CHECK(sp_check_update(&u) == SP_RULE_TOTAL_BELOW_ACCRUED);
+		u = mku(o2, 200 * SEC);
+		u.new.total = UNITS(100) - 1;
+		CHECK(sp_check_update(&u) == SP_RULE_TOTAL_BELOW_ACCRUED);
+		u = mku(o2, 200 * SEC);
+		u.new.total = UNITS(100);
+		CHECK(sp_check_update(&u) == SP_OK);
+		CHECK_FIX(u.new.settled, UNITS(100));
+		/* an UPDATE never reports SETTLED_ABOVE_TOTAL, even for a paused row */
+		o2.status = SP_PAUSED;
+		u = mku(o2, 200 * SEC);
+		u.new.total = UNITS(10) - 1;
+		CHECK(sp_check_update(&u) == SP_RULE_TOTAL_BELOW_ACCRUED);
+		u = mku(o2, 200 * SEC);
+		u.new.total = UNITS(10);
+		CHECK(sp_check_update(&u) == SP_OK);
+		CHECK_FIX(u.new.settled, UNITS(10));
 	}
 
 	/* explicit event time */
@@ -1288,6 +1316,19 @@ test_update(void)
 		CHECK(sp_check_update(&u) == SP_OK);
 	}
 
+	/* one unit (1e-9) short of total is not done: 1e-9/s, total 100 units */
+	{
+		sp_stream	o3 = mk(SP_ACTIVE, 1, 0, false, 0, 100, 0, 0);
+
+		u = mku(o3, 99 * SEC + 999999);
+		u.new.status = SP_COMPLETED;
+		CHECK(sp_check_update(&u) == SP_RULE_NOT_DONE);
+		u = mku(o3, 100 * SEC);
+		u.new.status = SP_COMPLETED;
+		CHECK(sp_check_update(&u) == SP_OK);
+		CHECK_FIX(u.new.settled, 100);
+	}
+
 	/* start change after start -> START_LOCKED, before start OK */
 	u = mku(o, 200 * SEC);
 	u.new.start = 150 * SEC;
@@ -1302,13 +1343,24 @@ test_update(void)
 		u = mku(f, 300 * SEC - 1);
 		u.new.start = 400 * SEC;
 		CHECK(sp_check_update(&u) == SP_OK);
-		CHECK(!u.settles);
+		/* a start change is a settlement event: nothing had streamed yet */
+		CHECK(u.settles);
 		CHECK(u.new.start == 400 * SEC);
-		CHECK(u.new.last_settled == 50 * SEC);
+		CHECK(u.new.last_settled == 300 * SEC - 1);
+		CHECK_FIX(u.new.settled, 0);
 		CHECK_FIX(sp_accrued(&u.new, 450 * SEC), UNITS(50));
 		u = mku(f, 200 * SEC);
 		u.new.start = 250 * SEC;
 		CHECK(sp_check_update(&u) == SP_OK);
+		/*
+		 * moving a future start into the past pays nothing for the time
+		 * before the change: accrual runs from T (200 s), not from 150 s
+		 */
+		u = mku(f, 200 * SEC);
+		u.new.start = 150 * SEC;
+		CHECK(sp_check_update(&u) == SP_OK);
+		CHECK(u.new.last_settled == 200 * SEC);
+		CHECK_FIX(sp_accrued(&u.new, 210 * SEC), UNITS(10));
 		/* moving it past the end is a value error */
 		u = mku(f, 200 * SEC);
 		u.new.start = 1000 * SEC;
@@ -1415,10 +1467,11 @@ test_update(void)
 
 		for (int i = 0; i < 20000; i++)
 		{
-			sp_fixed	total = rnd_amount() % pow10u(1 + (int) (rnd64() % 15));
-			sp_stream	r = mk(SP_ACTIVE, rnd_amount() % pow10u(1 + (int) (rnd64() % 12)),
-							   (sp_time) (rnd64() % (1000ULL * SEC)), rnd64() & 1, 0,
-							   total, 0, 0);
+			sp_fixed	total = rnd_small(15);
+			sp_fixed	rate = rnd_small(12);
+			sp_time		start = (sp_time) (rnd64() % (1000ULL * SEC));
+			bool		has_end = rnd64() & 1;
+			sp_stream	r = mk(SP_ACTIVE, rate, start, has_end, 0, total, 0, 0);
 			sp_fixed	before;
 			sp_time		now;
 
@@ -1433,10 +1486,10 @@ test_update(void)
 					u.new.status = SP_PAUSED;
 					break;
 				case 1:
-					u.new.rate = rnd_amount() % pow10u(12);
+					u.new.rate = r.rate + 1 + rnd_small(12);
 					break;
 				case 2:
-					u.new.total = r.total + rnd_amount() % pow10u(12);
+					u.new.total = r.total + 1 + rnd_small(12);
 					break;
 				default:
 					u.new.status = SP_CANCELLED;
@@ -1446,7 +1499,7 @@ test_update(void)
 				continue;
 			ok++;
 			before = sp_accrued(&r, u.event_time);
-			if (u.new.settled != before || sp_accrued(&u.new, u.event_time) != before ||
+			if (!u.settles || u.new.settled != before || sp_accrued(&u.new, u.event_time) != before ||
 				u.delta != before - r.settled || u.new.last_settled != u.event_time ||
 				u.new.settled > u.new.total)
 				LOOP_FAIL("update property %d", i);
