@@ -6,7 +6,7 @@ TRUNCATE streams;
 
 -- 0.5 per second from 00:00 to 01:00, 1000 allocated (only 1800 would stream)
 INSERT INTO streams (id, payer, recipient, rate_per_second, start_time, end_time, total_amount)
-VALUES ('00000000-0000-0000-0000-000000000001', 'GPAYER', 'GRECIPIENT', 0.5,
+VALUES ('00000000-0000-0000-0000-000000000001', 'GB5IAA3JGAM2DXAUKWLQXBR5K5AENXEBR64TQOVGQCRJQ2GQ3VV6ZCWS', 'GAOBB5P7YK6237WL22QBMMH7LU5K5SB3TBVLEDQE643RJJUOES5LKBSU', 0.5,
         '2025-01-01 00:00:00', '2025-01-01 01:00:00', 1000);
 -- inserted with the defaults: accrues from start_time (last_settled_at moved back)
 SELECT last_settled_at, settled_amount FROM streams;
@@ -23,7 +23,7 @@ SELECT t AS as_of,
 
 -- an end that comes before the money runs out: accrual stops at the end
 INSERT INTO streams (id, payer, recipient, rate_per_second, start_time, end_time, total_amount)
-VALUES ('00000000-0000-0000-0000-000000000002', 'GPAYER', 'GRECIPIENT', 0.25,
+VALUES ('00000000-0000-0000-0000-000000000002', 'GB5IAA3JGAM2DXAUKWLQXBR5K5AENXEBR64TQOVGQCRJQ2GQ3VV6ZCWS', 'GAOBB5P7YK6237WL22QBMMH7LU5K5SB3TBVLEDQE643RJJUOES5LKBSU', 0.25,
         '2025-01-01 00:00:00', '2025-01-01 00:01:00', 1000);
 SELECT streampay_accrued('00000000-0000-0000-0000-000000000002', '2025-01-01 00:00:30') AS mid,
        streampay_accrued('00000000-0000-0000-0000-000000000002', '2025-01-01 00:01:00') AS at_end,
@@ -32,7 +32,7 @@ SELECT streampay_accrued('00000000-0000-0000-0000-000000000002', '2025-01-01 00:
 
 -- pause and resume: paused time never accrues
 INSERT INTO streams (id, payer, recipient, rate_per_second, start_time, total_amount)
-VALUES ('00000000-0000-0000-0000-000000000003', 'GPAYER', 'GRECIPIENT', 1,
+VALUES ('00000000-0000-0000-0000-000000000003', 'GB5IAA3JGAM2DXAUKWLQXBR5K5AENXEBR64TQOVGQCRJQ2GQ3VV6ZCWS', 'GAOBB5P7YK6237WL22QBMMH7LU5K5SB3TBVLEDQE643RJJUOES5LKBSU', 1,
         '2025-01-01 00:00:00', 100000);
 SELECT settled_amount, last_settled_at FROM streampay_pause('00000000-0000-0000-0000-000000000003', '2025-01-01 00:01:40');
 SELECT streampay_accrued('00000000-0000-0000-0000-000000000003', '2025-01-01 05:00:00') AS while_paused,
@@ -54,7 +54,7 @@ SELECT streampay_accrued('00000000-0000-0000-0000-000000000003', '2030-01-01') A
 
 -- a stream whose start is in the future accrues nothing yet
 INSERT INTO streams (id, payer, recipient, rate_per_second, start_time, total_amount, last_settled_at)
-VALUES ('00000000-0000-0000-0000-000000000004', 'GPAYER', 'GRECIPIENT', 1,
+VALUES ('00000000-0000-0000-0000-000000000004', 'GB5IAA3JGAM2DXAUKWLQXBR5K5AENXEBR64TQOVGQCRJQ2GQ3VV6ZCWS', 'GAOBB5P7YK6237WL22QBMMH7LU5K5SB3TBVLEDQE643RJJUOES5LKBSU', 1,
         '2025-06-01', 100, '2025-05-01');
 SELECT streampay_accrued('00000000-0000-0000-0000-000000000004', '2025-05-31 23:59:59') AS before_start,
        streampay_accrued('00000000-0000-0000-0000-000000000004', '2025-06-01 00:00:42') AS after_start;

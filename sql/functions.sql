@@ -4,7 +4,7 @@ SET DateStyle = 'ISO, YMD';
 TRUNCATE streams;
 
 INSERT INTO streams (id, payer, recipient, rate_per_second, start_time, end_time, total_amount)
-VALUES ('7b2d8c1e-0000-4000-8000-000000000001', 'GPAYER', 'GRECIPIENT', 0.001,
+VALUES ('7b2d8c1e-0000-4000-8000-000000000001', 'GB5IAA3JGAM2DXAUKWLQXBR5K5AENXEBR64TQOVGQCRJQ2GQ3VV6ZCWS', 'GAOBB5P7YK6237WL22QBMMH7LU5K5SB3TBVLEDQE643RJJUOES5LKBSU', 0.001,
         '2025-01-01', '2025-02-01', 1000);
 
 -- an untyped literal resolves to the id form (the text overload)
@@ -69,17 +69,17 @@ SELECT streampay_accrued(s, '-infinity') FROM streams s;
 
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 -- the row form works on any row of the streams type, even a hand-built one
-SELECT streampay_accrued(ROW('7b2d8c1e-0000-4000-8000-000000000002', 'GPAYER', 'GRECIPIENT',
+SELECT streampay_accrued(ROW('7b2d8c1e-0000-4000-8000-000000000002', 'GB5IAA3JGAM2DXAUKWLQXBR5K5AENXEBR64TQOVGQCRJQ2GQ3VV6ZCWS', 'GAOBB5P7YK6237WL22QBMMH7LU5K5SB3TBVLEDQE643RJJUOES5LKBSU',
                              'active', 2, '2025-01-01', NULL, 100, '2025-01-01',
                              '2025-01-01', '2025-01-01', 'stellar-testnet', NULL, NULL,
                              NULL, 0)::streams, '2025-01-01 00:00:21') AS hand_built;
 -- and reports a row that breaks the rules instead of computing from it
-SELECT streampay_accrued(ROW('7b2d8c1e-0000-4000-8000-000000000002', 'GPAYER', 'GRECIPIENT',
+SELECT streampay_accrued(ROW('7b2d8c1e-0000-4000-8000-000000000002', 'GB5IAA3JGAM2DXAUKWLQXBR5K5AENXEBR64TQOVGQCRJQ2GQ3VV6ZCWS', 'GAOBB5P7YK6237WL22QBMMH7LU5K5SB3TBVLEDQE643RJJUOES5LKBSU',
                              'active', 'NaN', '2025-01-01', NULL, 100, '2025-01-01',
                              '2025-01-01', '2025-01-01', 'stellar-testnet', NULL, NULL,
                              NULL, 0)::streams, '2025-01-01 00:00:21') AS nan_rate;
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
-SELECT streampay_accrued(ROW('7b2d8c1e-0000-4000-8000-000000000002', 'GPAYER', 'GRECIPIENT',
+SELECT streampay_accrued(ROW('7b2d8c1e-0000-4000-8000-000000000002', 'GB5IAA3JGAM2DXAUKWLQXBR5K5AENXEBR64TQOVGQCRJQ2GQ3VV6ZCWS', 'GAOBB5P7YK6237WL22QBMMH7LU5K5SB3TBVLEDQE643RJJUOES5LKBSU',
                              NULL, 2, '2025-01-01', NULL, 100, '2025-01-01',
                              '2025-01-01', '2025-01-01', 'stellar-testnet', NULL, NULL,
                              NULL, 0)::streams, '2025-01-01 00:00:21') AS null_status;

@@ -40,7 +40,7 @@ SELECT pg_catalog.array_length(extconfig, 1) AS config_tables,
 SET TimeZone = 'Asia/Kolkata';
 BEGIN;
 INSERT INTO streams (id, payer, recipient, rate_per_second, start_time, total_amount)
-VALUES ('00000000-0000-0000-0000-0000000000a1', 'GPAYER', 'GRECIP', 1, '2099-01-01', 10);
+VALUES ('00000000-0000-0000-0000-0000000000a1', 'GB5IAA3JGAM2DXAUKWLQXBR5K5AENXEBR64TQOVGQCRJQ2GQ3VV6ZCWS', 'GAOBB5P7YK6237WL22QBMMH7LU5K5SB3TBVLEDQE643RJJUOES5LKBSU', 1, '2099-01-01', 10);
 SELECT created_at = (now() AT TIME ZONE 'UTC') AS created_is_utc,
        updated_at = (now() AT TIME ZONE 'UTC') AS updated_is_utc,
        last_settled_at = (now() AT TIME ZONE 'UTC') AS last_settled_is_utc,

@@ -11,7 +11,7 @@ DECLARE
 BEGIN
     -- defaults for last_settled_at/created_at/updated_at: now() at UTC
     INSERT INTO streams (id, payer, recipient, rate_per_second, start_time, end_time, total_amount)
-    VALUES (sid, 'GPAYER', 'GRECIPIENT', 0.000123457, '2025-03-09 06:00:00',
+    VALUES (sid, 'GB5IAA3JGAM2DXAUKWLQXBR5K5AENXEBR64TQOVGQCRJQ2GQ3VV6ZCWS', 'GAOBB5P7YK6237WL22QBMMH7LU5K5SB3TBVLEDQE643RJJUOES5LKBSU', 0.000123457, '2025-03-09 06:00:00',
             '2025-11-02 06:00:00', 5000);
     PERFORM streampay_pause(sid, '2025-03-09 07:30:00');
     PERFORM streampay_resume(sid, '2025-03-30 01:30:00');
@@ -48,7 +48,7 @@ SELECT count(DISTINCT (status, rate_per_second, start_time, end_time, total_amou
 SET TimeZone = 'America/New_York';
 BEGIN;
 INSERT INTO streams (id, payer, recipient, rate_per_second, start_time, total_amount)
-VALUES ('00000000-0000-0000-0000-000000000009', 'GPAYER', 'GRECIPIENT', 1, '2025-01-01', 1e10);
+VALUES ('00000000-0000-0000-0000-000000000009', 'GB5IAA3JGAM2DXAUKWLQXBR5K5AENXEBR64TQOVGQCRJQ2GQ3VV6ZCWS', 'GAOBB5P7YK6237WL22QBMMH7LU5K5SB3TBVLEDQE643RJJUOES5LKBSU', 1, '2025-01-01', 1e10);
 UPDATE streams SET status = 'paused' WHERE id = '00000000-0000-0000-0000-000000000009';
 SELECT last_settled_at = (now() AT TIME ZONE 'UTC') AS settled_at_utc_now,
        updated_at = (now() AT TIME ZONE 'UTC') AS updated_at_utc_now,

@@ -25,7 +25,7 @@ SELECT f, t, ('00000000-0000-0000-0000-0000000000' || fo || to_)::uuid AS id
        unnest(enum_range(NULL::stream_status)) WITH ORDINALITY b(t, to_);
 INSERT INTO streams (id, payer, recipient, status, rate_per_second, start_time,
                      end_time, total_amount, last_settled_at)
-SELECT id, 'GPAYER', 'GRECIPIENT', f, 1, '2025-01-01', '2025-01-02', 1000000, '2025-01-01'
+SELECT id, 'GB5IAA3JGAM2DXAUKWLQXBR5K5AENXEBR64TQOVGQCRJQ2GQ3VV6ZCWS', 'GAOBB5P7YK6237WL22QBMMH7LU5K5SB3TBVLEDQE643RJJUOES5LKBSU', f, 1, '2025-01-01', '2025-01-02', 1000000, '2025-01-01'
   FROM pairs;
 
 -- the trigger's answer for every pair (same status: not a transition, allowed)
@@ -46,7 +46,7 @@ SELECT count(*) AS disagreements
 
 -- a full lifecycle through the wrappers: active -> paused -> active -> cancelled
 INSERT INTO streams (id, payer, recipient, rate_per_second, start_time, total_amount)
-VALUES ('00000000-0000-0000-0000-000000000100', 'GPAYER', 'GRECIPIENT', 2, '2025-01-01', 1000000);
+VALUES ('00000000-0000-0000-0000-000000000100', 'GB5IAA3JGAM2DXAUKWLQXBR5K5AENXEBR64TQOVGQCRJQ2GQ3VV6ZCWS', 'GAOBB5P7YK6237WL22QBMMH7LU5K5SB3TBVLEDQE643RJJUOES5LKBSU', 2, '2025-01-01', 1000000);
 SELECT status, settled_amount, last_settled_at FROM streampay_pause('00000000-0000-0000-0000-000000000100', '2025-01-01 00:01:00');
 SELECT status, settled_amount, last_settled_at FROM streampay_resume('00000000-0000-0000-0000-000000000100', '2025-01-01 00:11:00');
 SELECT status, settled_amount, last_settled_at FROM streampay_cancel('00000000-0000-0000-0000-000000000100', '2025-01-01 00:12:00');

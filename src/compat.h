@@ -23,6 +23,22 @@
 	index_beginscan((heap), (index), (snapshot), (nkeys), 0)
 #endif
 
+/* PostgreSQL 15 renamed EmitWarningsOnPlaceholders. */
+#if PG_VERSION_NUM >= 150000
+#define sp_reserve_guc_prefix(prefix) MarkGUCPrefixReserved(prefix)
+#else
+#define sp_reserve_guc_prefix(prefix) EmitWarningsOnPlaceholders(prefix)
+#endif
+
+/* PostgreSQL 17 changed makeJsonLexContextCstringLen's signature. */
+#if PG_VERSION_NUM >= 170000
+#define sp_json_lex_context(json, len) \
+	makeJsonLexContextCstringLen(NULL, (json), (len), GetDatabaseEncoding(), false)
+#else
+#define sp_json_lex_context(json, len) \
+	makeJsonLexContextCstringLen((json), (len), GetDatabaseEncoding(), false)
+#endif
+
 /* _PG_init is declared by fmgr.h from 16 on. */
 #if PG_VERSION_NUM < 160000
 extern void _PG_init(void);

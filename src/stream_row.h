@@ -49,6 +49,13 @@ typedef struct sp_attmap
 	int			natts;			/* of the descriptor it was built from */
 } sp_attmap;
 
+/*
+ * The map of a relation's descriptor, cached per relation and dropped by
+ * the relcache callback (trigger.c).
+ */
+struct RelationData;
+extern const sp_attmap *sp_relation_attmap(struct RelationData *rel);
+
 /* Fill 'map' from 'tupdesc'; errors out if a column is missing or mistyped. */
 extern void sp_attmap_build(sp_attmap *map, TupleDesc tupdesc);
 

@@ -1,6 +1,7 @@
 /*
  * streampay.c
- *	  Module entry: PG_MODULE_MAGIC and the one relcache callback.
+ *	  Module entry: PG_MODULE_MAGIC, the settings, and the one relcache
+ *	  callback.
  *
  * Only a few relcache callback slots exist per backend, so the module
  * registers a single one, once, and fans out to the caches that need it.
@@ -8,21 +9,79 @@
 #include "compat.h"
 
 #include "fmgr.h"
+#include "utils/guc.h"
 #include "utils/inval.h"
 
 #include "streampay.h"
 
 PG_MODULE_MAGIC;
 
+/* webhook keys: superuser-only, hidden, settable only in the server config */
+char	   *sp_webhook_secret = NULL;
+char	   *sp_webhook_secret_previous = NULL;
+
+/* ingestion context, set transaction-locally by streampay_ingest() */
+char	   *sp_event_source = NULL;
+char	   *sp_external_event_id = NULL;
+char	   *sp_event_transaction_hash = NULL;
+char	   *sp_event_payload_digest = NULL;
+bool		sp_allow_event_purge = false;
+
 static void
 streampay_relcache_callback(Datum arg, Oid relid)
 {
 	sp_trigger_invalidate(relid);
 	sp_lookup_invalidate(relid);
+	sp_chains_invalidate(relid);
+	sp_ledger_invalidate(relid);
+}
+
+static void
+define_internal_string(const char *name, const char *desc, char **addr)
+{
+	/*
+	 * PGC_SUSET: only a superuser (streampay_ingest runs as its owner) may
+	 * set them, so an ordinary client cannot pass a change off as a
+	 * webhook event in the ledger.
+	 */
+	DefineCustomStringVariable(name, desc, NULL, addr, "", PGC_SUSET,
+							   GUC_NO_SHOW_ALL | GUC_NOT_IN_SAMPLE | GUC_NO_RESET_ALL,
+							   NULL, NULL, NULL);
 }
 
 void
 _PG_init(void)
 {
+	DefineCustomStringVariable("streampay.webhook_secret",
+							   "Shared secret that signs webhook events (HMAC-SHA256).",
+							   "Set only in postgresql.conf or with ALTER SYSTEM; never stored in a table.",
+							   &sp_webhook_secret, "", PGC_SIGHUP,
+							   GUC_SUPERUSER_ONLY | GUC_NO_SHOW_ALL | GUC_NOT_IN_SAMPLE,
+							   NULL, NULL, NULL);
+	DefineCustomStringVariable("streampay.webhook_secret_previous",
+							   "Previous webhook secret, still accepted during key rotation.",
+							   NULL,
+							   &sp_webhook_secret_previous, "", PGC_SIGHUP,
+							   GUC_SUPERUSER_ONLY | GUC_NO_SHOW_ALL | GUC_NOT_IN_SAMPLE,
+							   NULL, NULL, NULL);
+	define_internal_string("streampay.event_source",
+						   "Internal: source of the change being applied (sql or webhook).",
+						   &sp_event_source);
+	define_internal_string("streampay.external_event_id",
+						   "Internal: id of the webhook event being applied.",
+						   &sp_external_event_id);
+	define_internal_string("streampay.event_transaction_hash",
+						   "Internal: transaction hash of the webhook event being applied.",
+						   &sp_event_transaction_hash);
+	define_internal_string("streampay.event_payload_digest",
+						   "Internal: SHA-256 (hex) of the webhook payload being applied.",
+						   &sp_event_payload_digest);
+	DefineCustomBoolVariable("streampay.allow_event_purge",
+							 "Internal: lets streampay_purge_events() delete ledger rows.",
+							 NULL, &sp_allow_event_purge, false, PGC_SUSET,
+							 GUC_NO_SHOW_ALL | GUC_NOT_IN_SAMPLE | GUC_NO_RESET_ALL,
+							 NULL, NULL, NULL);
+	sp_reserve_guc_prefix("streampay");
+
 	CacheRegisterRelcacheCallback(streampay_relcache_callback, (Datum) 0);
 }

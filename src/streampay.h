@@ -13,6 +13,17 @@
 /* Relcache callback targets: reset cached state for relid (0 = all). */
 extern void sp_trigger_invalidate(Oid relid);
 extern void sp_lookup_invalidate(Oid relid);
+extern void sp_chains_invalidate(Oid relid);
+extern void sp_ledger_invalidate(Oid relid);
+
+/* Settings (streampay.c). */
+extern char *sp_webhook_secret;
+extern char *sp_webhook_secret_previous;
+extern char *sp_event_source;
+extern char *sp_external_event_id;
+extern char *sp_event_transaction_hash;
+extern char *sp_event_payload_digest;
+extern bool sp_allow_event_purge;
 
 /*
  * Find stream 'id' in the streams table of schema 'nsp' under the caller's

@@ -25,6 +25,7 @@
 #include "stream_row.h"
 #include "streampay.h"
 #include "transition.h"
+#include "validate.h"
 
 typedef struct RelMapEntry
 {
@@ -50,8 +51,8 @@ sp_trigger_invalidate(Oid relid)
 			entry->valid = false;
 }
 
-static const sp_attmap *
-relation_attmap(Relation rel)
+const sp_attmap *
+sp_relation_attmap(Relation rel)
 {
 	Oid			relid = RelationGetRelid(rel);
 	RelMapEntry *entry;
@@ -99,6 +100,7 @@ on_insert(Relation rel, const sp_attmap *map, HeapTuple tuple)
 	Datum		id;
 	sp_stream	s;
 	bool		normalized;
+	bool		hash_changed;
 	sp_rule		rule;
 
 	heap_deform_tuple(tuple, desc, values, isnull);
@@ -113,13 +115,33 @@ on_insert(Relation rel, const sp_attmap *map, HeapTuple tuple)
 	if (rule != SP_OK)
 		sp_report_rule(rule, id, NULL, &s, NULL);
 
-	if (normalized)
 	{
-		int			col = map->attnum[SP_COL_LAST_SETTLED];
-		Datum		v = TimestampGetDatum((Timestamp) s.last_settled);
-		bool		n = false;
+		bool		check[SP_NCOLS];
 
-		tuple = heap_modify_tuple_by_cols(tuple, desc, 1, &col, &v, &n);
+		for (int c = 0; c < SP_NCOLS; c++)
+			check[c] = true;
+		sp_validate_row(RelationGetNamespace(rel), map, values, isnull, check, id,
+						&hash_changed);
+	}
+
+	if (normalized || hash_changed)
+	{
+		int			cols[2];
+		Datum		vals[2];
+		bool		nulls[2] = {false, false};
+		int			n = 0;
+
+		if (normalized)
+		{
+			cols[n] = map->attnum[SP_COL_LAST_SETTLED];
+			vals[n++] = TimestampGetDatum((Timestamp) s.last_settled);
+		}
+		if (hash_changed)
+		{
+			cols[n] = map->attnum[SP_COL_TXHASH];
+			vals[n++] = values[map->attnum[SP_COL_TXHASH] - 1];
+		}
+		tuple = heap_modify_tuple_by_cols(tuple, desc, n, cols, vals, nulls);
 	}
 	return tuple;
 }
@@ -138,9 +160,11 @@ on_update(TriggerData *td, const sp_attmap *map)
 	Datum		id;
 	sp_update	u;
 	sp_rule		rule;
-	int			cols[3];
-	Datum		vals[3];
-	bool		nulls[3] = {false, false, false};
+	int			cols[4];
+	Datum		vals[4];
+	bool		nulls[4] = {false, false, false, false};
+	int			n = 0;
+	bool		hash_changed;
 	AttrNumber	lsa = map->attnum[SP_COL_LAST_SETTLED];
 
 	heap_deform_tuple(td->tg_trigtuple, desc, ov, on);
@@ -164,14 +188,33 @@ on_update(TriggerData *td, const sp_attmap *map)
 	if (rule != SP_OK)
 		sp_report_rule(rule, id, &u.old, &u.new, &u);
 
-	cols[0] = map->attnum[SP_COL_UPDATED];
-	vals[0] = TimestampGetDatum((Timestamp) u.now);
-	cols[1] = map->attnum[SP_COL_SETTLED];
-	vals[1] = sp_fixed_to_datum(u.new.settled);
-	cols[2] = lsa;
-	vals[2] = TimestampGetDatum((Timestamp) u.new.last_settled);
-	return heap_modify_tuple_by_cols(td->tg_newtuple, desc,
-									 u.settles ? 3 : 1, cols, vals, nulls);
+	/* the trust checks, for the columns this update changes */
+	{
+		static const sp_col mutable_cols[] = {SP_COL_RECIPIENT, SP_COL_CONTRACT,
+		SP_COL_TXHASH, SP_COL_METADATA};
+		bool		check[SP_NCOLS] = {false};
+
+		for (size_t i = 0; i < lengthof(mutable_cols); i++)
+			check[mutable_cols[i]] = !column_equal(desc, map->attnum[mutable_cols[i]],
+												   ov, on, nv, nn);
+		sp_validate_row(RelationGetNamespace(rel), map, nv, nn, check, id, &hash_changed);
+	}
+
+	cols[n] = map->attnum[SP_COL_UPDATED];
+	vals[n++] = TimestampGetDatum((Timestamp) u.now);
+	if (u.settles)
+	{
+		cols[n] = map->attnum[SP_COL_SETTLED];
+		vals[n++] = sp_fixed_to_datum(u.new.settled);
+		cols[n] = lsa;
+		vals[n++] = TimestampGetDatum((Timestamp) u.new.last_settled);
+	}
+	if (hash_changed)
+	{
+		cols[n] = map->attnum[SP_COL_TXHASH];
+		vals[n++] = nv[map->attnum[SP_COL_TXHASH] - 1];
+	}
+	return heap_modify_tuple_by_cols(td->tg_newtuple, desc, n, cols, vals, nulls);
 }
 
 PG_FUNCTION_INFO_V1(streampay_trigger);
@@ -187,7 +230,7 @@ streampay_trigger(PG_FUNCTION_ARGS)
 	if (!TRIGGER_FIRED_BEFORE(td->tg_event) || !TRIGGER_FIRED_FOR_ROW(td->tg_event))
 		elog(ERROR, "streampay_trigger: must be fired BEFORE, FOR EACH ROW");
 
-	map = relation_attmap(td->tg_relation);
+	map = sp_relation_attmap(td->tg_relation);
 	if (TRIGGER_FIRED_BY_INSERT(td->tg_event))
 		return PointerGetDatum(on_insert(td->tg_relation, map, td->tg_trigtuple));
 	if (TRIGGER_FIRED_BY_UPDATE(td->tg_event))

@@ -23,11 +23,12 @@ CREATE EXTENSION streampay;
 INSERT INTO streams (id, payer, recipient, rate_per_second, start_time, end_time, total_amount,
                      contract_address, transaction_hash, metadata)
 SELECT ('00000000-0000-0000-0000-' || lpad(g::text, 12, '0'))::uuid,
-       'GPAYER' || g % 7, 'GRECIPIENT' || g % 11,
+       (ARRAY['GDI2LLE2AFP2YLXXWNAWONRVKEVBKEPUD7RX2EI3EZ7QHHXMLVHVQ7XD', 'GBVLT4PLR56THCHU7HKYN5TOTH6VICAN6LCEN4HFQZULBHAIUFW5ATHK', 'GAAV67TLYWXK6SBXEQEJ5ESSZQJ3KCKRU23JIESSE5S475GXQAYG4SSO', 'GAXVAUWJ7UK3DGQYYWCNAE3DK2AZQYJ7BQ2OQRAJ554TQ4E2CWPMFUE5', 'GCKASHOWJIQ772KCCS6G2F665NBYOOS46LYKOG2LLSVJUXEBW2LH3YJN', 'GCENX5QSS4WFSSRMF5W54SJ66HCM2J5NXKGDNZXL2AFYT7YUHK5GC5JM'])[g % 6 + 1],
+       (ARRAY['GAOZFLKLNGD7UA2HZROS7NWPTZD4QP2PNSXLHNPPN5RJOMCSREQ4GM5S', 'GD5YJDEZXGSD5R4GNIR6UAAMDE42C2HV74LTCSQLRDD344I5P335AIJQ', 'GBND36E5U67SHVY6YY7RCHMROHB7AUCHHAFBPAJPEASI4Y6P33KPW6RT', 'GDB4QHBLTKNOTY2Y22H4I7N4QWLPDG2CAAI6OHDFPULBN4KPW54RPX6B', 'GBFOIP6YGWCIJJS3APH7HM7Q5PSUPDPKJA4Y2JDCR5AUFFIY4S6OB4PE', 'GAJYO3IGE6SI6GMOLVPOXICE5KXM45KFUEJNQ4XPD7D265UOJWTX63OR'])[g % 6 + 1],
        (g * 0.000123457)::numeric(20,9), '2025-01-01'::timestamp + g * interval '1 minute',
        CASE WHEN g % 3 = 0 THEN NULL ELSE '2025-03-01'::timestamp + g * interval '1 hour' END,
-       g * 9750, CASE WHEN g % 5 = 0 THEN 'CCONTRACT' || g END,
-       CASE WHEN g % 4 = 0 THEN md5(g::text) END,
+       g * 9750, CASE WHEN g % 5 = 0 THEN 'CD7PQEXNFP3D47XAK2JR2VFGFEX4XOW7VJV5TBNF73KM4UYWT3FX7XKW' END,
+       CASE WHEN g % 4 = 0 THEN md5(g::text) || md5((-g)::text) END,
        CASE WHEN g % 2 = 0 THEN '{"n": ' || g || '}' END
   FROM generate_series(1, 60) g;
 SELECT streampay_pause(id, '2025-02-01') FROM streams WHERE id::text LIKE '%1';
@@ -39,6 +40,7 @@ UPDATE streams SET rate_per_second = rate_per_second * 2, last_settled_at = '202
 UPDATE streams SET total_amount = total_amount + 1000, last_settled_at = '2025-02-22'
  WHERE id::text LIKE '%5';
 SELECT streampay_complete_due('2025-04-01');
+INSERT INTO streampay_chains VALUES ('eip155:31337', 'evm');
 SQL
 
 snapshot() {
@@ -51,6 +53,12 @@ SELECT s.*, t,
        unnest(ARRAY['2025-01-15', '2025-02-25', '2025-03-15', '2026-01-01']::timestamp[]) t
  ORDER BY s.id, t;
 SELECT status, count(*) FROM streams GROUP BY status ORDER BY status;
+-- the ledger, the user's chain registrations, and the ledger invariant
+SELECT * FROM stream_events ORDER BY event_id;
+SELECT * FROM streampay_chains ORDER BY chain_id;
+SELECT 'ledger sums match: ' || bool_and(s.settled_amount = l.total)
+  FROM streams s JOIN (SELECT stream_id, sum(settled_delta) AS total FROM stream_events
+                        GROUP BY stream_id) l ON l.stream_id = s.id;
 SQL
 }
 
@@ -64,7 +72,7 @@ rc=0
 check() {
 	local name=$1 db=$2
 	snapshot "$db" > "$work/$db.txt"
-	if [ ! -s "$work/src.txt" ] || [ "$(grep -c . "$work/src.txt")" -lt 240 ]; then
+	if [ ! -s "$work/src.txt" ] || [ "$(grep -c . "$work/src.txt")" -lt 300 ]; then
 		echo "FAILED $name: source snapshot is too small"; rc=1; return
 	fi
 	if diff -u "$work/src.txt" "$work/$db.txt" > "$work/$db.diff"; then
@@ -81,6 +89,21 @@ else
 fi
 check "pg_dump plain + psql restore" $dst_plain
 check "pg_dump -Fc + pg_restore" $dst_custom
+# the ledger keeps counting from where it was: a new event gets the next id
+for db in $src $dst_plain $dst_custom; do
+	psql -X -At -d $db -c "SELECT streampay_settle('00000000-0000-0000-0000-000000000001', '2025-05-01')" >/dev/null
+	psql -X -At -d $db -c "SELECT max(event_id) FROM stream_events" > "$work/$db.next"
+done
+if cmp -s "$work/$src.next" "$work/$dst_plain.next" && cmp -s "$work/$src.next" "$work/$dst_custom.next"; then
+	echo "ok ledger event ids continue after restore ($(cat "$work/$src.next"))"
+else
+	echo "FAILED ledger event ids continue after restore"; rc=1
+fi
+if grep -q '^ledger sums match: true$' "$work/src.txt"; then
+	echo "ok ledger settled deltas sum to settled_amount"
+else
+	echo "FAILED ledger settled deltas sum to settled_amount"; rc=1
+fi
 
 for db in $src $dst_plain $dst_custom; do
 	psql_q -d postgres -c "DROP DATABASE $db"
