@@ -18,7 +18,7 @@ PG_CFLAGS = -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
 
 # explicit list: sql/ also holds the install script, which is not a test
 REGRESS = schema transitions accrual settlement rules functions timezone \
-	precision lookup
+	precision lookup validation ledger ingest privileges
 REGRESS_OPTS = --load-extension=streampay
 
 PG_CONFIG ?= pg_config

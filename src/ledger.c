@@ -9,7 +9,8 @@
  * settled_amount).  The insert goes through a saved SPI plan, as the table
  * owner (like a foreign-key check), so writers of streams need no right on
  * the ledger and cannot write it directly.  'actor' is the user whose
- * statement caused the change.
+ * statement caused the change (for webhook events, the role that called
+ * streampay_ingest).
  *
  * streampay_events_append_only(): rejects UPDATE, DELETE and TRUNCATE of
  * stream_events, except DELETE inside streampay_purge_events().
@@ -214,8 +215,14 @@ streampay_ledger_trigger(PG_FUNCTION_ARGS)
 	status_type = TupleDescAttr(desc, map->attnum[SP_COL_STATUS] - 1)->atttypid;
 	webhook = nonempty(sp_event_source) && strcmp(sp_event_source, "webhook") == 0;
 
-	/* the user whose statement this is, before switching to the owner */
-	args[9] = DirectFunctionCall1(namein, CStringGetDatum(GetUserNameFromId(GetUserId(), false)));
+	/*
+	 * The actor: the user whose statement this is.  streampay_ingest runs as
+	 * its owner (SECURITY DEFINER), so for webhook events take the role that
+	 * called it, outside any security-definer function.
+	 */
+	args[9] = DirectFunctionCall1(namein,
+								  CStringGetDatum(GetUserNameFromId(webhook ? GetOuterUserId() : GetUserId(),
+																	false)));
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");

@@ -70,7 +70,7 @@ check_address(sp_family family, Datum v, const char *column, bool contract,
 			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
 			 errmsg("stream %s: %s is not a valid %s address", sp_id_text(stream_id),
 					column, family_text(family)),
-			 errdetail("The address has a %s.", sp_addr_result_text(r)),
+			 errdetail("Rejected because of: %s.", sp_addr_result_text(r)),
 			 family == SP_FAMILY_EVM ?
 			 errhint("An EVM address is 0x followed by 40 hexadecimal digits; mixed case must match its EIP-55 checksum.") :
 			 errhint("A Stellar address is a SEP-23 StrKey: 56 (or, muxed, 69) upper-case base32 characters with a valid checksum.")));
@@ -94,7 +94,7 @@ check_tx_hash(sp_family family, Datum v, Datum stream_id)
 				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
 				 errmsg("stream %s: transaction_hash is not a valid %s transaction hash",
 						sp_id_text(stream_id), family_text(family)),
-				 errdetail("The hash has a %s.", sp_addr_result_text(r)),
+				 errdetail("Rejected because of: %s.", sp_addr_result_text(r)),
 				 family == SP_FAMILY_EVM ?
 				 errhint("An EVM transaction hash is 0x followed by 64 hexadecimal digits.") :
 				 errhint("A Stellar transaction hash is 64 hexadecimal digits.")));
@@ -114,7 +114,7 @@ check_json(Datum v, Datum stream_id)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
 				 errmsg("stream %s: metadata is not valid JSON", sp_id_text(stream_id)),
-				 errdetail("%s (at character %d)", json_errdetail(err, lex),
+				 errdetail("%s The error is at character %d.", json_errdetail(err, lex),
 						   (int) (lex->token_start ? lex->token_start - s : 0) + 1)));
 }
 

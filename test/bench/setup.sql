@@ -10,16 +10,72 @@
 CREATE SCHEMA bench;
 
 CREATE TABLE bench.results (
+    id       bigserial PRIMARY KEY,
     workload text NOT NULL,
     variant  text NOT NULL,
+    ord      int NOT NULL,        -- display order within the workload
     scale    bigint NOT NULL,     -- streams in the table
     rep      int NOT NULL,        -- 0 is the warm-up, not counted
     ms       float8,              -- timing only, never money
+    tps      float8,              -- workload 6
     rows     bigint,
     vmhwm_kb bigint,              -- workload 5: peak RSS of the backend
     shmem_kb bigint,              -- RssShmem: shared buffers it touched
-    file_kb  bigint               -- RssFile
+    file_kb  bigint,              -- RssFile
+    query    text
 );
+
+-- A SEP-23 StrKey: version byte (kind << 3) || 32 data bytes || CRC16-XModem
+-- (little-endian), base32 without padding.  The trigger rejects addresses
+-- that are not valid StrKeys, so the data set needs real ones.
+CREATE FUNCTION bench.strkey(kind int, data bytea) RETURNS text
+    LANGUAGE plpgsql IMMUTABLE STRICT
+AS $$
+DECLARE
+    b bytea := set_byte('\x00'::bytea, 0, kind << 3) || data;
+    crc int := 0;
+    acc int := 0;
+    bits int := 0;
+    out text := '';
+BEGIN
+    FOR i IN 0 .. length(b) - 1 LOOP
+        crc := crc # (get_byte(b, i) << 8);
+        FOR j IN 1 .. 8 LOOP
+            IF crc & 32768 <> 0 THEN
+                crc := ((crc << 1) # 4129) & 65535;
+            ELSE
+                crc := (crc << 1) & 65535;
+            END IF;
+        END LOOP;
+    END LOOP;
+    b := b || set_byte(set_byte('\x0000'::bytea, 0, crc & 255), 1, crc >> 8);
+    FOR i IN 0 .. length(b) - 1 LOOP
+        acc := ((acc & 255) << 8) | get_byte(b, i);
+        bits := bits + 8;
+        WHILE bits >= 5 LOOP
+            out := out || substr('ABCDEFGHIJKLMNOPQRSTUVWXYZ234567', ((acc >> (bits - 5)) & 31) + 1, 1);
+            bits := bits - 5;
+        END LOOP;
+    END LOOP;
+    IF bits > 0 THEN
+        out := out || substr('ABCDEFGHIJKLMNOPQRSTUVWXYZ234567', ((acc << (5 - bits)) & 31) + 1, 1);
+    END IF;
+    RETURN out;
+END
+$$;
+
+-- Address pools: streams share payers (payroll) and recipients.
+CREATE TABLE bench.addresses (kind text, i int, addr text, PRIMARY KEY (kind, i));
+CREATE FUNCTION bench.make_addresses(seed text, payers int, recipients int, contracts int)
+    RETURNS void LANGUAGE sql
+AS $$
+    INSERT INTO bench.addresses
+    SELECT k, i, bench.strkey(CASE k WHEN 'contract' THEN 2 ELSE 6 END,
+                              decode(md5(seed || k || i) || md5(seed || k || i || 'x'), 'hex'))
+      FROM (VALUES ('payer', payers), ('recipient', recipients), ('contract', contracts)) v(k, cnt),
+           generate_series(0, cnt - 1) i;
+    ANALYZE bench.addresses;
+$$;
 
 -- Stream n of the data set, from md5 of (seed, n) only: the same rows come
 -- out whatever the batch size, so workload 5 can grow the table in steps.
@@ -78,18 +134,22 @@ WITH r AS (
            END AS lsa
       FROM g
 )
+, ins AS (
 INSERT INTO public.streams
     (id, payer, recipient, status, rate_per_second, start_time, end_time,
      total_amount, last_settled_at, created_at, updated_at, chain_id,
      contract_address, transaction_hash, metadata, settled_amount)
 SELECT md5(seed || ':id:' || n)::uuid,
-       'G' || upper(substr(md5('payer' || n % 50000) || md5('p2' || n % 50000), 1, 55)),
-       'G' || upper(substr(md5('recipient' || n % 200000) || md5('r2' || n % 200000), 1, 55)),
+       (SELECT a.addr FROM bench.addresses a
+         WHERE a.kind = 'payer' AND a.i = n % (SELECT count(*) FROM bench.addresses WHERE kind = 'payer')),
+       (SELECT a.addr FROM bench.addresses a
+         WHERE a.kind = 'recipient' AND a.i = (n / 7) % (SELECT count(*) FROM bench.addresses WHERE kind = 'recipient')),
        status, rate, start_time, end_time, total, lsa,
        least(start_time, lsa) - (r2 % 30) * interval '1 day',
        lsa,
        CASE WHEN r4 % 5 = 0 THEN 'stellar-mainnet' ELSE 'stellar-testnet' END,
-       'C' || upper(substr(h2 || md5(h2), 1, 55)),
+       (SELECT a.addr FROM bench.addresses a
+         WHERE a.kind = 'contract' AND a.i = r3 % (SELECT count(*) FROM bench.addresses WHERE kind = 'contract')),
        CASE WHEN r1 % 3 = 0 THEN NULL ELSE md5(h2 || 'tx') || md5(h2 || 'ty') END,
        CASE WHEN r2 % 2 = 0 THEN NULL
             ELSE '{"invoice": "INV-' || n || '", "memo": "payroll"}' END,
@@ -99,6 +159,8 @@ SELECT md5(seed || ':id:' || n)::uuid,
             ELSE 0 END
   FROM h
 RETURNING 1
+)
+SELECT count(*) FROM ins
 $$;
 
 -- Execution time of one statement as the server measures it (the plan's
@@ -197,12 +259,13 @@ DECLARE
         $s$start_time = start_time + interval '1 day'$s$,
         $s$start_time = 'infinity'$s$,
         $s$settled_amount = settled_amount + 1$s$,
-        $s$payer = 'GSOMEONEELSE'$s$,
+        $s$payer = (SELECT addr FROM bench.addresses WHERE kind = 'recipient' AND i = 2)$s$,
         $s$created_at = created_at - interval '1 day'$s$,
-        $s$recipient = 'GNEWRECIPIENT'$s$,
+        $s$recipient = (SELECT addr FROM bench.addresses WHERE kind = 'recipient' AND i = 1)$s$,
         $s$last_settled_at = last_settled_at - interval '1 microsecond'$s$,
         $s$last_settled_at = timezone('UTC', now()) + interval '1 day'$s$,
-        $s$metadata = 'changed', transaction_hash = NULL$s$];
+        $s$metadata = '{"changed": true}', transaction_hash = NULL$s$,
+        $s$metadata = '{"changed": true}', transaction_hash = upper(md5('tx') || md5('ty'))$s$];
     stmt text;
     ids uuid[];
     id uuid;
@@ -213,6 +276,8 @@ DECLARE
     n bigint;
     nfail bigint;
     nbad bigint;
+    pa text := (SELECT addr FROM bench.addresses WHERE kind = 'payer' AND i = 0);
+    ra text := (SELECT addr FROM bench.addresses WHERE kind = 'recipient' AND i = 0);
 BEGIN
     SELECT array_agg(x.id) INTO ids
       FROM (SELECT s.id FROM public.streams s ORDER BY s.id LIMIT sample) x;
@@ -263,18 +328,18 @@ BEGIN
     -- and a rejected one
     FOREACH stmt IN ARRAY ARRAY[
         $s$(id, payer, recipient, rate_per_second, start_time, total_amount)
-            VALUES ('00000000-0000-0000-0000-0000000000b1', 'GP', 'GR', 1.5, $1, 100)$s$,
+            VALUES ('00000000-0000-0000-0000-0000000000b1', $2, $3, 1.5, $1, 100)$s$,
         $s$(id, payer, recipient, rate_per_second, start_time, total_amount, settled_amount, last_settled_at)
-            VALUES ('00000000-0000-0000-0000-0000000000b2', 'GP', 'GR', 1.5, $1, 100, 7, $1 + interval '1 hour')$s$,
+            VALUES ('00000000-0000-0000-0000-0000000000b2', $2, $3, 1.5, $1, 100, 7, $1 + interval '1 hour')$s$,
         $s$(id, payer, recipient, rate_per_second, start_time, total_amount, settled_amount)
-            VALUES ('00000000-0000-0000-0000-0000000000b3', 'GP', 'GR', 1.5, $1, 100, 101)$s$,
+            VALUES ('00000000-0000-0000-0000-0000000000b3', $2, $3, 1.5, $1, 100, 101)$s$,
         $s$(id, payer, recipient, rate_per_second, start_time, end_time, total_amount)
-            VALUES ('00000000-0000-0000-0000-0000000000b4', 'GP', 'GR', 1.5, $1, $1, 100)$s$] LOOP
+            VALUES ('00000000-0000-0000-0000-0000000000b4', $2, $3, 1.5, $1, $1, 100)$s$] LOOP
         row_c := NULL; row_pl := NULL; st_c := '00000'; st_pl := '00000';
         BEGIN
             EXECUTE format('INSERT INTO public.streams AS s %s RETURNING
                 row(s.status, s.start_time, s.settled_amount, s.last_settled_at)::text', stmt)
-                INTO row_c USING t1 - interval '10 days';
+                INTO row_c USING t1 - interval '10 days', pa, ra;
             RAISE SQLSTATE 'BRBK1';
         EXCEPTION
             WHEN SQLSTATE 'BRBK1' THEN NULL;
@@ -283,7 +348,7 @@ BEGIN
         BEGIN
             EXECUTE format('INSERT INTO bl.streams AS s %s RETURNING
                 row(s.status, s.start_time, s.settled_amount, s.last_settled_at)::text', stmt)
-                INTO row_pl USING t1 - interval '10 days';
+                INTO row_pl USING t1 - interval '10 days', pa, ra;
             RAISE SQLSTATE 'BRBK1';
         EXCEPTION
             WHEN SQLSTATE 'BRBK1' THEN NULL;
@@ -317,4 +382,121 @@ AS $$
                b.settled_amount, b.last_settled_at, b.updated_at, b.created_at,
                b.payer, b.recipient, b.chain_id, b.contract_address,
                b.transaction_hash, b.metadata)::text
+$$;
+
+-- One line per measurement: medians over the counted repetitions, and the
+-- ratio to streampay's median in the same workload and scale (above 1:
+-- streampay is faster; for TPS the ratio is inverted to keep that reading).
+CREATE VIEW bench.summary AS
+WITH agg AS (
+    SELECT workload, variant, scale, min(ord) AS ord,
+           count(*) FILTER (WHERE rep > 0) AS reps,
+           max(rows) AS rows,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) FILTER (WHERE rep > 0) AS median_ms,
+           min(ms) FILTER (WHERE rep > 0) AS min_ms,
+           max(ms) FILTER (WHERE rep > 0) AS max_ms,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY tps) FILTER (WHERE rep > 0) AS tps,
+           max(vmhwm_kb) FILTER (WHERE rep > 0) AS vmhwm_kb,
+           max(vmhwm_kb - shmem_kb - file_kb) FILTER (WHERE rep > 0) AS private_kb,
+           min(query) AS query
+      FROM bench.results
+     GROUP BY workload, variant, scale
+)
+SELECT a.workload, a.variant, a.scale, a.ord, a.rows, a.reps,
+       round(a.median_ms::numeric, 3) AS median_ms,
+       round(a.min_ms::numeric, 3) AS min_ms,
+       round(a.max_ms::numeric, 3) AS max_ms,
+       round((a.median_ms * 1e6 / nullif(a.rows, 0))::numeric, 1) AS ns_per_row,
+       round(coalesce(a.median_ms / nullif(r.median_ms, 0), r.tps / nullif(a.tps, 0))::numeric, 3)
+           AS x_streampay,
+       round(a.tps::numeric, 1) AS tps,
+       a.vmhwm_kb, a.private_kb, a.query
+  FROM agg a
+  LEFT JOIN agg r ON r.workload = a.workload AND r.scale = a.scale AND r.variant = 'streampay';
+
+CREATE FUNCTION bench.median(w text, v text, sc bigint DEFAULT NULL) RETURNS float8
+    LANGUAGE sql STABLE
+AS $$
+    SELECT coalesce(median_ms, tps)::float8 FROM bench.summary
+     WHERE workload = w AND variant = v
+       AND (sc IS NOT NULL AND scale = sc
+            OR sc IS NULL AND scale = (SELECT min(scale) FROM bench.summary WHERE workload = w))
+$$;
+
+-- Issue 4's targets, each a ratio of two medians of this run.
+CREATE VIEW bench.targets AS
+WITH w5 AS (
+    SELECT min(scale) AS lo, max(scale) AS hi FROM bench.summary WHERE workload = 'w5'
+), t(target, description, measured, op, wanted) AS (
+    VALUES
+    ('1a', 'row form: SQL expression time / streampay time',
+     bench.median('w1', 'sql_expr') / bench.median('w1', 'streampay'), '>=', 2.5),
+    ('1b', 'row form: PL/pgSQL function time / streampay time',
+     bench.median('w1', 'plpgsql_func') / bench.median('w1', 'streampay'), '>=', 10),
+    ('1c', 'row form: streampay time / scan limit sum(total_amount)',
+     bench.median('w1', 'streampay') / bench.median('w1', 'scan_limit'), '<=', 1.5),
+    ('2a', 'by id: streampay time / lookup limit (PK join, total_amount)',
+     bench.median('w2', 'streampay') / bench.median('w2', 'lookup_limit'), '<=', 1.2),
+    ('2b', 'by id: SQL by-id function time / streampay time',
+     bench.median('w2', 'sql_func_id') / bench.median('w2', 'streampay'), '>=', 2),
+    ('2c', 'by id: PL/pgSQL by-id function time / streampay time',
+     bench.median('w2', 'plpgsql_func_id') / bench.median('w2', 'streampay'), '>=', 2),
+    ('3a', 'UPDATE metadata: C trigger time / trigger disabled',
+     bench.median('w3', 'streampay') / bench.median('w3', 'no_trigger'), '<=', 1.15),
+    ('3b', 'UPDATE metadata: PL/pgSQL trigger time / C trigger time',
+     bench.median('w3', 'plpgsql_trigger') / bench.median('w3', 'streampay'), '>=', 2),
+    ('4a', 'pause+resume: C trigger time / plain update, trigger disabled',
+     bench.median('w4', 'streampay') / bench.median('w4', 'no_trigger'), '<=', 1.3),
+    ('4b', 'pause+resume: PL/pgSQL trigger time / C trigger time',
+     bench.median('w4', 'plpgsql_trigger') / bench.median('w4', 'streampay'), '>=', 2),
+    ('5a', 'scale: streampay ns/row at the largest / the smallest scale',
+     (SELECT bench.median('w5', 'streampay', hi) / hi / (bench.median('w5', 'streampay', lo) / lo)
+        FROM w5), '<=', 1.2),
+    ('5b', 'scale: streampay backend private memory peak (VmHWM - RssShmem - RssFile), largest / smallest scale',
+     (SELECT (SELECT private_kb FROM bench.summary WHERE workload = 'w5' AND variant = 'streampay' AND scale = hi)::float8
+           / nullif((SELECT private_kb FROM bench.summary WHERE workload = 'w5' AND variant = 'streampay' AND scale = lo), 0)
+        FROM w5), '<=', 1.2),
+    ('6', 'pgbench 2 clients: streampay TPS / PL/pgSQL baseline TPS (reported, no target)',
+     bench.median('w6', 'streampay') / bench.median('w6', 'plpgsql'), 'report', NULL)
+)
+SELECT target, description, round(measured::numeric, 3) AS measured, op, wanted,
+       CASE WHEN measured IS NULL THEN 'not run'
+            WHEN op = 'report' THEN 'reported'
+            WHEN op = '>=' AND measured >= wanted THEN 'met'
+            WHEN op = '<=' AND measured <= wanted THEN 'met'
+            ELSE 'NOT MET' END AS met
+  FROM t;
+
+CREATE FUNCTION bench.markdown_results() RETURNS TABLE (line text) LANGUAGE sql STABLE
+AS $$
+    SELECT '| workload | variant | rows | median ms | min-max ms | ns/row | x streampay | TPS | peak RSS MB | private peak MB |'
+    UNION ALL SELECT '|---|---|--:|--:|--:|--:|--:|--:|--:|--:|'
+    UNION ALL
+    (SELECT format('| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |',
+                   workload || CASE WHEN workload = 'w5' THEN ' @' || scale ELSE '' END,
+                   variant, rows, coalesce(median_ms::text, ''),
+                   CASE WHEN min_ms IS NULL THEN '' ELSE min_ms || '-' || max_ms END,
+                   coalesce(ns_per_row::text, ''), coalesce(x_streampay::text, ''),
+                   coalesce(tps::text, ''),
+                   coalesce(round(vmhwm_kb / 1024.0, 1)::text, ''),
+                   coalesce(round(private_kb / 1024.0, 1)::text, ''))
+       FROM bench.summary ORDER BY workload, scale, ord)
+    UNION ALL SELECT ''
+    UNION ALL SELECT '| workload | variant | statement |'
+    UNION ALL SELECT '|---|---|---|'
+    UNION ALL
+    (SELECT DISTINCT ON (workload, ord)
+            format('| %s | %s | `%s` |', workload, variant, replace(query, '|', '\|'))
+       FROM bench.summary WHERE workload <> 'w5' ORDER BY workload, ord, scale)
+$$;
+
+CREATE FUNCTION bench.markdown_targets() RETURNS TABLE (line text) LANGUAGE sql STABLE
+AS $$
+    SELECT '| target | ratio | measured | wanted | |'
+    UNION ALL SELECT '|---|---|--:|--:|---|'
+    UNION ALL
+    (SELECT format('| %s | %s | %s | %s | %s |', target, description,
+                   coalesce(measured::text, '-'),
+                   CASE WHEN op = 'report' THEN '' ELSE op || ' ' || wanted END, met)
+       FROM bench.targets ORDER BY target)
 $$;

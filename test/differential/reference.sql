@@ -18,9 +18,13 @@ CREATE FUNCTION ref.ts(us bigint) RETURNS timestamp
   SELECT timestamp '2000-01-01' + ((us / 2)::text || ' us')::interval
                                 + ((us - us / 2)::text || ' us')::interval
 $$;
+-- Whole days plus the time of day: extract(epoch FROM timestamp) rounds
+-- beyond about year 264000 (its int64 shortcut overflows and the numeric
+-- fallback divides at a limited scale), so it is not used here.
 CREATE FUNCTION ref.us(t timestamp) RETURNS bigint
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
-  SELECT ((extract(epoch FROM t) - 946684800) * 1000000)::bigint
+  SELECT ((t::date - date '2000-01-01')::numeric * 86400000000
+          + extract(epoch FROM t::time) * 1000000)::bigint
 $$;
 
 -- the last representable timestamp and the largest decimal(20,9)

@@ -1,0 +1,499 @@
+#!/usr/bin/env bash
+# test/bench/run.sh: the streampay benchmark (issue 4), one command.
+#
+#   sudo test/bench/run.sh                    # 1M streams, 5 repetitions
+#   sudo BENCH_SMOKE=1 test/bench/run.sh      # CI-sized: 20k streams, ~1 minute
+#
+# It installs what is missing (the test dependencies, gnuplot-nox), builds
+# and installs streampay if it is not installed (BENCH_BUILD=1 forces it;
+# no `make clean`), starts a throwaway cluster tuned for a benchmark, loads
+# BENCH_N streams (deterministic from BENCH_SEED), checks every baseline of
+# test/bench/baselines.sql against streampay on the whole data set (a single
+# mismatch fails the run with exit 1), then times six workloads inside the
+# server and prints medians and ratios against the baselines measured in the
+# same run.  Ratios only: no absolute threshold is ever applied.
+#
+# Environment:
+#   BENCH_N                streams to load (default 1000000)
+#   BENCH_REPS             timed repetitions per measurement, after one
+#                          uncounted warm-up (default 5); the median is reported
+#   BENCH_SCALES           table sizes for workload 5 (default
+#                          "1000000 2000000 4000000 8000000"); each >= BENCH_N
+#   BENCH_IDS              ids for workload 2 (default 100000)
+#   BENCH_PGBENCH_SECONDS  length of each pgbench run (default 30)
+#   BENCH_PGBENCH_REPS     pgbench runs per variant (default BENCH_REPS)
+#   BENCH_SEED             data set seed (default 42)
+#   BENCH_WORKLOADS        which workloads to run (default "1 2 3 4 5 6")
+#   BENCH_SMOKE=1          N=20000, REPS=1, SCALES="20000 40000", IDS=10000,
+#                          pgbench 5 s
+#   BENCH_KEEP=1           leave the cluster running at the end (for perf)
+#
+# Output: a table on stdout; test/bench/out/results.csv (one line per
+# measurement), out/raw.csv (every repetition), out/targets.csv; copies in
+# test/bench/results-latest.{csv,md}; test/bench/workload5.svg drawn by
+# test/bench/plot.gp from the CSV.
+#
+# Every time is the server's own: the "Execution Time" of
+# EXPLAIN (ANALYZE, TIMING OFF, SUMMARY ON), so client start-up and result
+# transfer are not in it.  Workload 6 (pgbench) reports transactions per
+# second as pgbench counts them.
+
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
+
+BENCH_DIR=$SP_ROOT/test/bench
+OUT=$BENCH_DIR/out
+
+if [ "${BENCH_SMOKE:-0}" = 1 ]; then
+	BENCH_N=${BENCH_N:-20000}
+	BENCH_REPS=${BENCH_REPS:-1}
+	BENCH_SCALES=${BENCH_SCALES:-"20000 40000"}
+	BENCH_IDS=${BENCH_IDS:-10000}
+	BENCH_PGBENCH_SECONDS=${BENCH_PGBENCH_SECONDS:-5}
+	BENCH_GATE_SAMPLE=${BENCH_GATE_SAMPLE:-200}
+fi
+BENCH_N=${BENCH_N:-1000000}
+BENCH_REPS=${BENCH_REPS:-5}
+BENCH_SCALES=${BENCH_SCALES:-"1000000 2000000 4000000 8000000"}
+BENCH_IDS=${BENCH_IDS:-100000}
+BENCH_PGBENCH_SECONDS=${BENCH_PGBENCH_SECONDS:-30}
+BENCH_SEED=${BENCH_SEED:-42}
+BENCH_GATE_SAMPLE=${BENCH_GATE_SAMPLE:-1000}
+BENCH_WORKLOADS=${BENCH_WORKLOADS:-"1 2 3 4 5 6"}
+BENCH_PGBENCH_REPS=${BENCH_PGBENCH_REPS:-$BENCH_REPS}
+
+# The benchmark's fixed time T (UTC).  Every stored last_settled_at is
+# before it; the transition workload pauses at T1 = T and resumes at T2.
+T='2026-06-01 00:00:00'
+T_LATE='2031-01-01 00:00:00'
+T1=$T
+T2='2026-06-01 01:00:00'
+
+die() { printf 'bench: %s\n' "$*" >&2; exit 1; }
+runs() { case " $BENCH_WORKLOADS " in *" $1 "*) return 0 ;; esac; return 1; }
+
+[ "$BENCH_N" -ge 10 ] || die "BENCH_N must be at least 10"
+[ "$BENCH_REPS" -ge 1 ] || die "BENCH_REPS must be at least 1"
+prev=0
+for s in $BENCH_SCALES; do
+	[ "$s" -ge "$BENCH_N" ] && [ "$s" -ge "$prev" ] ||
+		die "BENCH_SCALES must be ascending and each >= BENCH_N ($BENCH_N)"
+	prev=$s
+done
+[ "$(date -u +%s)" -gt "$(date -u -d "$T2" +%s)" ] ||
+	die "the system clock is before $T2; the transition workload needs event times in the past"
+
+mkdir -p "$OUT"
+rm -f "$OUT"/*.csv "$OUT"/*.txt "$OUT"/*.sql "$OUT"/*.log
+
+sp_install_deps
+extra=()
+for p in gnuplot-nox procps; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || extra+=("$p")
+done
+if [ ${#extra[@]} -gt 0 ]; then
+	sp_log "installing ${extra[*]}"
+	sp_sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+	sp_sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${extra[@]}" >/dev/null
+fi
+
+PKGLIB=$("$PG_CONFIG" --pkglibdir)
+SHAREDIR=$("$PG_CONFIG" --sharedir)
+if [ "${BENCH_BUILD:-0}" = 1 ] || [ ! -f "$PKGLIB/streampay.so" ] ||
+	[ ! -f "$SHAREDIR/extension/streampay.control" ]; then
+	sp_log "building and installing streampay"
+	make -C "$SP_ROOT" -s PG_CONFIG="$PG_CONFIG" with_llvm=no >/dev/null
+	sp_sudo make -C "$SP_ROOT" -s PG_CONFIG="$PG_CONFIG" with_llvm=no install >/dev/null
+else
+	sp_log "using the installed $PKGLIB/streampay.so (BENCH_BUILD=1 rebuilds it)"
+fi
+SO_INFO="$(stat -c '%y' "$PKGLIB/streampay.so" | cut -d. -f1), md5 $(md5sum "$PKGLIB/streampay.so" | cut -c1-12)"
+
+sp_start_cluster
+if [ "${BENCH_KEEP:-0}" = 1 ]; then
+	trap - EXIT
+fi
+
+export PGDATABASE=bench
+PSQL=(psql -X -q -At -v ON_ERROR_STOP=1)
+q() { "${PSQL[@]}" "$@"; }
+
+# A benchmark configuration: everything in memory, no checkpoint or
+# autovacuum in the middle of a measurement, one CPU per query so that the
+# ratios compare per-row work.
+sp_log "tuning the cluster for a benchmark and restarting it"
+q -d postgres <<'SQL'
+ALTER SYSTEM SET shared_buffers = '2GB';
+ALTER SYSTEM SET work_mem = '64MB';
+ALTER SYSTEM SET maintenance_work_mem = '1GB';
+ALTER SYSTEM SET max_wal_size = '32GB';
+ALTER SYSTEM SET checkpoint_timeout = '1h';
+ALTER SYSTEM SET synchronous_commit = off;
+ALTER SYSTEM SET autovacuum = off;
+ALTER SYSTEM SET max_parallel_workers_per_gather = 0;
+ALTER SYSTEM SET jit = off;
+ALTER SYSTEM SET TimeZone = 'UTC';
+SQL
+sp_as_pg "$PG_BIN/pg_ctl" -D "$SP_PGDATA/data" -w -l "$SP_PGDATA/server.log" restart >/dev/null
+q -d postgres -c 'CREATE DATABASE bench'
+q -c 'CREATE EXTENSION streampay' -f "$BENCH_DIR/baselines.sql" -f "$BENCH_DIR/setup.sql"
+
+SETTINGS=$(q -c "SELECT string_agg(name || '=' || current_setting(name), ', ' ORDER BY name)
+	FROM pg_settings WHERE name IN ('shared_buffers', 'work_mem', 'max_wal_size', 'synchronous_commit',
+	'autovacuum', 'max_parallel_workers_per_gather', 'jit', 'checkpoint_timeout')")
+EXTV=$(q -c "SELECT extversion FROM pg_extension WHERE extname = 'streampay'")
+sp_log "streampay $EXTV; settings: $SETTINGS"
+
+###########################################################################
+# Data
+###########################################################################
+
+# The ledger's AFTER INSERT trigger would write one event per loaded row;
+# the load is not measured, and every workload starts from an empty ledger.
+load_to() {
+	local from=$1 to=$2 step=250000 a b
+	q -c "ALTER TABLE public.streams DISABLE TRIGGER streams_streampay_ledger_insert"
+	for ((a = from; a < to; a += step)); do
+		b=$((a + step < to ? a + step : to))
+		q -c "SELECT bench.load($a, $b, '$BENCH_SEED', timestamp '$T')" >/dev/null
+	done
+	q -c "ALTER TABLE public.streams ENABLE TRIGGER streams_streampay_ledger_insert"
+}
+
+sp_log "loading $BENCH_N streams (seed $BENCH_SEED) through the C trigger"
+t0=$(date +%s)
+q -c "SELECT bench.make_addresses('$BENCH_SEED', 2000, 10000, 500)"
+load_to 0 "$BENCH_N"
+q <<SQL
+ALTER TABLE bl.streams DISABLE TRIGGER streams_bl;
+INSERT INTO bl.streams SELECT * FROM public.streams;
+ALTER TABLE bl.streams ENABLE TRIGGER streams_bl;
+CREATE TABLE bench.ids AS
+    SELECT id FROM public.streams
+     ORDER BY md5('$BENCH_SEED:ids:' || id::text) LIMIT $BENCH_IDS;
+VACUUM ANALYZE public.streams;
+VACUUM ANALYZE bl.streams;
+VACUUM ANALYZE bench.ids;
+CHECKPOINT;
+SQL
+sp_log "loaded in $(($(date +%s) - t0)) s"
+
+q -F ' | ' > "$OUT/mix.txt" <<SQL
+SELECT status,
+       count(*) AS streams,
+       count(*) FILTER (WHERE end_time IS NULL) AS no_end,
+       count(*) FILTER (WHERE start_time > timestamp '$T') AS future_start,
+       count(*) FILTER (WHERE settled_amount > 0) AS settled_some,
+       min(rate_per_second) AS min_rate, max(rate_per_second) AS max_rate,
+       min(total_amount) AS min_total, max(total_amount) AS max_total
+  FROM public.streams GROUP BY status ORDER BY status;
+SQL
+NACTIVE=$(q -c "SELECT count(*) FROM public.streams WHERE status = 'active'")
+sp_log "data mix (status | streams | no end | future start | settled some | rates | totals):"
+sed 's/^/      /' "$OUT/mix.txt" >&2
+
+###########################################################################
+# Correctness gate: nothing is timed unless every baseline agrees exactly
+###########################################################################
+
+sp_log "gate: every baseline against streampay_accrued on all $BENCH_N rows"
+gate_fail=0
+{
+	echo "accrued at T = $T, every row (baseline | rows | mismatches):"
+	q -F ' | ' -c "SELECT * FROM bench.gate_rows(timestamp '$T', true)"
+	echo "accrued at $T_LATE (after most ends), every row:"
+	q -F ' | ' -c "SELECT * FROM bench.gate_rows(timestamp '$T_LATE', false)"
+} > "$OUT/gate.txt"
+awk -F ' [|] ' 'NF == 3 && $3 != 0 { bad = 1 } END { exit bad }' "$OUT/gate.txt" || gate_fail=1
+
+sp_log "gate: PL/pgSQL trigger against the C trigger ($BENCH_GATE_SAMPLE streams x each rule, then the workloads on every row)"
+{
+	echo "trigger rules on $BENCH_GATE_SAMPLE streams (statement | checked | rejected | mismatches):"
+	q -F ' | ' -c "SELECT * FROM bench.gate_trigger(timestamp '$T1', $BENCH_GATE_SAMPLE)" 2>"$OUT/gate_warnings.txt"
+	echo "whole tables after the same statements (statement | rows differing):"
+	q -F ' | ' <<SQL
+BEGIN;
+SELECT 'copy before any statement', bench.diff_tables();
+UPDATE public.streams SET metadata = '{"gate": 1}';
+UPDATE bl.streams SET metadata = '{"gate": 1}';
+SELECT 'workload 3: metadata on every row', bench.diff_tables();
+UPDATE public.streams SET status = 'paused', last_settled_at = timestamp '$T1' WHERE status = 'active';
+UPDATE bl.streams SET status = 'paused', last_settled_at = timestamp '$T1' WHERE status = 'active';
+SELECT 'workload 4: pause every active stream at T1', bench.diff_tables();
+UPDATE public.streams SET status = 'active', last_settled_at = timestamp '$T2'
+ WHERE status = 'paused' AND last_settled_at = timestamp '$T1';
+UPDATE bl.streams SET status = 'active', last_settled_at = timestamp '$T2'
+ WHERE status = 'paused' AND last_settled_at = timestamp '$T1';
+SELECT 'workload 4: resume them at T2', bench.diff_tables();
+SELECT 'workload 4: resumed streams (expected $NACTIVE) differing from', count(*) - $NACTIVE
+  FROM public.streams WHERE last_settled_at = timestamp '$T2';
+UPDATE public.streams SET status = 'cancelled' WHERE status IN ('active', 'paused');
+UPDATE bl.streams SET status = 'cancelled' WHERE status IN ('active', 'paused');
+SELECT 'cancel every active and paused stream now', bench.diff_tables();
+ROLLBACK;
+SQL
+} >> "$OUT/gate.txt"
+awk -F ' [|] ' '(NF == 3 || NF == 4 || NF == 2) && $NF != 0 && $NF ~ /^[0-9]+$/ { bad = 1 } END { exit bad }' \
+	<(grep -v '^accrued\|^trigger\|^whole' "$OUT/gate.txt") || gate_fail=1
+echo "== correctness gate =="
+cat "$OUT/gate.txt"
+if [ -s "$OUT/gate_warnings.txt" ]; then
+	sed 's/^/   /' "$OUT/gate_warnings.txt"
+fi
+if [ "$gate_fail" != 0 ]; then
+	echo "bench: FAILED: a baseline differs from streampay (see above); nothing was timed" >&2
+	exit 1
+fi
+echo "gate passed: 0 mismatches"
+
+###########################################################################
+# Timing helpers.  Each script interleaves the variants repetition by
+# repetition (rep 0 is an uncounted warm-up), so that load from other
+# processes falls on all of them alike.
+###########################################################################
+
+ROWS=$(q -c "SELECT count(*) FROM public.streams")
+
+# record WORKLOAD VARIANT ORD SCALE REP ROWS QUERY: psql lines that time
+# QUERY (already dollar-quote safe) and store the result.
+record_sql() {
+	local w=$1 v=$2 ord=$3 scale=$4 rep=$5 rows=$6 query=$7
+	cat <<SQL
+SELECT bench.time(\$bq\$$query\$bq\$) AS ms \gset
+INSERT INTO bench.results (workload, variant, ord, scale, rep, ms, rows, query)
+VALUES ('$w', '$v', $ord, $scale, $rep, :ms, $rows, \$bq\$$query\$bq\$);
+SQL
+}
+
+# read_workload W ROWS SETUP VARIANT=QUERY ...: timed read-only queries.
+read_workload() {
+	local w=$1 rows=$2 setup=$3 script=$OUT/$1.sql rep ord spec
+	shift 3
+	echo "$setup" > "$script"
+	for ((rep = 0; rep <= BENCH_REPS; rep++)); do
+		ord=0
+		for spec in "$@"; do
+			ord=$((ord + 1))
+			record_sql "$w" "${spec%%=*}" "$ord" "$ROWS" "$rep" "$rows" "${spec#*=}" >> "$script"
+		done
+	done
+	q -f "$script"
+}
+
+# write_workload W ROWS: the statements in STMTS (with @TABLE@ for the
+# table) under each trigger set-up, each repetition in a transaction that is
+# rolled back, then VACUUM so every repetition starts from the same table:
+#   streampay         the C row trigger (status graph, settle-before-change,
+#                     validation); the 0.2.0 ledger trigger disabled, so it
+#                     does the work the PL/pgSQL baseline does
+#   streampay_ledger  as installed: plus the AFTER trigger that appends each
+#                     event to stream_events
+#   no_trigger        every trigger disabled: the plain UPDATE
+#   plpgsql_trigger   bl.streams with the PL/pgSQL trigger of baselines.sql
+write_workload() {
+	local w=$1 rows=$2 script=$OUT/$1.sql rep ord v tbl pre stmt i
+	: > "$script"
+	for ((rep = 0; rep <= BENCH_REPS; rep++)); do
+		ord=0
+		for v in streampay streampay_ledger no_trigger plpgsql_trigger; do
+			ord=$((ord + 1))
+			case $v in
+			streampay) tbl=public.streams pre='ALTER TABLE public.streams DISABLE TRIGGER streams_streampay_ledger_update;' ;;
+			streampay_ledger) tbl=public.streams pre= ;;
+			no_trigger) tbl=public.streams pre='ALTER TABLE public.streams DISABLE TRIGGER USER;' ;;
+			plpgsql_trigger) tbl=bl.streams pre= ;;
+			esac
+			echo "BEGIN; $pre" >> "$script"
+			i=0
+			for stmt in "${STMTS[@]}"; do
+				i=$((i + 1))
+				echo "SELECT bench.time(\$bq\$${stmt//@TABLE@/$tbl}\$bq\$) AS ms$i \gset" >> "$script"
+			done
+			echo "ROLLBACK;" >> "$script"
+			local sum=":ms1" desc="${STMTS[0]//@TABLE@/$tbl}"
+			for ((i = 2; i <= ${#STMTS[@]}; i++)); do
+				sum="$sum + :ms$i"
+				desc="$desc; ${STMTS[$((i - 1))]//@TABLE@/$tbl}"
+			done
+			[ -n "$pre" ] && desc="$pre $desc"
+			cat >> "$script" <<SQL
+INSERT INTO bench.results (workload, variant, ord, scale, rep, ms, rows, query)
+VALUES ('$w', '$v', $ord, $ROWS, $rep, $sum, $rows, \$bq\$$desc\$bq\$);
+VACUUM $tbl;
+SQL
+		done
+	done
+	q -f "$script"
+}
+
+EXPR="s.settled_amount + CASE WHEN s.status = 'active' THEN greatest(0, least(s.total_amount - s.settled_amount, trunc(s.rate_per_second * extract(epoch FROM least(timestamp '$T', s.end_time) - greatest(s.last_settled_at, s.start_time)), 9))) ELSE 0 END"
+W1_VARIANTS=(
+	"streampay=SELECT sum(public.streampay_accrued(s, timestamp '$T')) FROM public.streams s"
+	"sql_expr=SELECT sum($EXPR) FROM public.streams s"
+	"sql_func=SELECT sum(bl.accrued_sql(s, timestamp '$T')) FROM public.streams s"
+	"plpgsql_func=SELECT sum(bl.accrued_plpgsql(s, timestamp '$T')) FROM public.streams s"
+	"scan_limit=SELECT sum(s.total_amount) FROM public.streams s"
+)
+
+###########################################################################
+# Workloads
+###########################################################################
+
+if runs 1; then
+	sp_log "workload 1: accrued of every row, row form ($ROWS rows x $BENCH_REPS reps)"
+	read_workload w1 "$ROWS" "" "${W1_VARIANTS[@]}"
+fi
+
+if runs 2; then
+	NIDS=$(q -c "SELECT count(*) FROM bench.ids")
+	# The planner would hash-join 100k ids with a full scan of streams; the
+	# lookup limit must be what the id form does, one primary-key probe per
+	# id, so hash and merge joins (and memoize) are off for every variant.
+	W2_SETUP="SET enable_hashjoin = off; SET enable_mergejoin = off; SET enable_memoize = off;"
+	q -c "$W2_SETUP" -c "EXPLAIN (COSTS OFF) SELECT sum(s.total_amount) FROM bench.ids i JOIN public.streams s USING (id)" \
+		> "$OUT/w2_plan.txt"
+	grep -q 'Index Scan using streams_pkey' "$OUT/w2_plan.txt" ||
+		die "workload 2: the lookup limit does not probe streams_pkey: $(cat "$OUT/w2_plan.txt")"
+	sp_log "workload 2: accrued of $NIDS random ids, by id ($BENCH_REPS reps)"
+	read_workload w2 "$NIDS" "$W2_SETUP" \
+		"streampay=SELECT sum(public.streampay_accrued(i.id, timestamp '$T')) FROM bench.ids i" \
+		"lookup_limit=SELECT sum(s.total_amount) FROM bench.ids i JOIN public.streams s USING (id)" \
+		"sql_func_id=SELECT sum(bl.accrued_sql_id(i.id, timestamp '$T')) FROM bench.ids i" \
+		"plpgsql_func_id=SELECT sum(bl.accrued_plpgsql_id(i.id, timestamp '$T')) FROM bench.ids i"
+fi
+
+if runs 3; then
+	sp_log "workload 3: UPDATE metadata of every row ($ROWS rows x 3 variants x $BENCH_REPS reps, VACUUM between)"
+	STMTS=("UPDATE @TABLE@ SET metadata = '{\"note\": \"bench\"}'")
+	write_workload w3 "$ROWS"
+fi
+
+if runs 4; then
+	sp_log "workload 4: pause then resume every active stream ($NACTIVE rows, 2 statements, $BENCH_REPS reps)"
+	STMTS=("UPDATE @TABLE@ SET status = 'paused', last_settled_at = timestamp '$T1' WHERE status = 'active'"
+		"UPDATE @TABLE@ SET status = 'active', last_settled_at = timestamp '$T2' WHERE status = 'paused' AND last_settled_at = timestamp '$T1'")
+	write_workload w4 $((2 * NACTIVE))
+fi
+
+if runs 6; then
+	# Active streams are n = 10k + (k mod 7); the id of stream n is
+	# md5(seed:id:n).  Event times are implicit (the transaction time, never
+	# before last_settled_at) or greatest(last_settled_at, now), so two
+	# clients touching the same stream never run its clock backwards.
+	NK=$((BENCH_N / 10))
+	ID="md5('$BENCH_SEED:id:' || (10 * :k% + :k% % 7))::uuid"
+	for v in c pl; do
+		if [ $v = c ]; then read="SELECT streampay_accrued(${ID//%/1});"
+		else read="SELECT bl.accrued_plpgsql_id(${ID//%/1}, timezone('UTC', now()));"; fi
+		cat > "$OUT/pgbench_$v.sql" <<SQL
+\set k1 random(0, :nk - 1)
+\set k2 random(0, :nk - 1)
+\set k3 random(0, :nk - 1)
+$read
+UPDATE streams SET last_settled_at = greatest(last_settled_at, timezone('UTC', now())) WHERE id = ${ID//%/2};
+UPDATE streams SET status = 'paused' WHERE id = ${ID//%/3};
+UPDATE streams SET status = 'active' WHERE id = ${ID//%/3};
+SQL
+	done
+	sp_log "workload 6: pgbench, 2 clients, ${BENCH_PGBENCH_SECONDS} s per run, $BENCH_PGBENCH_REPS runs per variant"
+	for ((rep = 1; rep <= BENCH_PGBENCH_REPS; rep++)); do
+		ord=0
+		for v in streampay streampay_ledger plpgsql; do
+			ord=$((ord + 1))
+			f=$OUT/pgbench_c.sql opts='-c search_path=public'
+			[ $v = plpgsql ] && f=$OUT/pgbench_pl.sql opts='-c search_path=bl,public'
+			[ $v = streampay ] && q -c "ALTER TABLE public.streams DISABLE TRIGGER streams_streampay_ledger_update"
+			PGOPTIONS="$opts" pgbench -n -c 2 -j 2 -T "$BENCH_PGBENCH_SECONDS" -D nk="$NK" -f "$f" \
+				> "$OUT/pgbench_${v}_$rep.log" 2>&1 ||
+				die "pgbench failed: $(tail -5 "$OUT/pgbench_${v}_$rep.log")"
+			q -c "ALTER TABLE public.streams ENABLE TRIGGER streams_streampay_ledger_update"
+			tps=$(sed -n 's/^tps = \([0-9.]*\) (without initial connection time)/\1/p' "$OUT/pgbench_${v}_$rep.log")
+			txns=$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' "$OUT/pgbench_${v}_$rep.log")
+			[ -n "$tps" ] || die "no tps in $OUT/pgbench_${v}_$rep.log"
+			q -c "INSERT INTO bench.results (workload, variant, ord, scale, rep, tps, rows, query)
+				VALUES ('w6', '$v', $ord, $ROWS, $rep, $tps, $txns, \$bq\$$(basename "$f") (PGOPTIONS=$opts)\$bq\$)"
+		done
+	done
+fi
+
+if runs 5; then
+	current=$ROWS
+	for scale in $BENCH_SCALES; do
+		if [ "$current" -lt "$scale" ]; then
+			sp_log "workload 5: growing streams to $scale rows"
+			load_to "$current" "$scale"
+			q -c "VACUUM ANALYZE public.streams" -c "CHECKPOINT"
+			current=$scale
+		fi
+		sp_log "workload 5: workload 1 at $scale rows, a fresh connection per measurement"
+		for ((rep = 0; rep <= BENCH_REPS; rep++)); do
+			ord=0
+			for spec in "${W1_VARIANTS[@]}"; do
+				ord=$((ord + 1))
+				query=${spec#*=}
+				q <<SQL
+SELECT bench.time(\$bq\$$query\$bq\$) AS ms \gset
+INSERT INTO bench.results (workload, variant, ord, scale, rep, ms, rows, vmhwm_kb, shmem_kb, file_kb, query)
+SELECT 'w5', '${spec%%=*}', $ord, $scale, $rep, :ms, $scale, m.*, \$bq\$$query\$bq\$
+  FROM bench.memory() m;
+SQL
+			done
+		done
+	done
+fi
+
+###########################################################################
+# Report
+###########################################################################
+
+q -c "COPY (SELECT * FROM bench.summary ORDER BY workload, ord, scale) TO STDOUT WITH (FORMAT csv, HEADER)" \
+	> "$OUT/results.csv"
+q -c "COPY (SELECT workload, variant, scale, rep, ms, tps, rows, vmhwm_kb, shmem_kb, file_kb
+	FROM bench.results ORDER BY id) TO STDOUT WITH (FORMAT csv, HEADER)" > "$OUT/raw.csv"
+q -c "COPY (SELECT * FROM bench.targets ORDER BY target) TO STDOUT WITH (FORMAT csv, HEADER)" \
+	> "$OUT/targets.csv"
+
+CPU=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
+RAM=$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
+PGV=$(q -c "SELECT version()")
+LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
+
+{
+	echo "# streampay benchmark: latest result"
+	echo
+	echo "Command: \`$( [ "${BENCH_SMOKE:-0}" = 1 ] && printf 'BENCH_SMOKE=1 ')BENCH_N=$BENCH_N BENCH_REPS=$BENCH_REPS BENCH_SCALES=\"$BENCH_SCALES\" BENCH_PGBENCH_SECONDS=$BENCH_PGBENCH_SECONDS test/bench/run.sh\`, $(date -u '+%Y-%m-%d %H:%M UTC')"
+	echo
+	echo "| machine | |"
+	echo "|---|---|"
+	echo "| CPU | $CPU, $(nproc) cores (nproc) |"
+	echo "| RAM | $RAM |"
+	echo "| PostgreSQL | $PGV |"
+	echo "| settings | $SETTINGS |"
+	echo "| streampay | extension $EXTV, streampay.so $SO_INFO |"
+	echo "| load average at the end | $LOAD |"
+	echo
+	echo "Times are the server's execution time (EXPLAIN ANALYZE, TIMING OFF), median"
+	echo "of $BENCH_REPS repetitions after one warm-up.  \`x streampay\` is the"
+	echo "variant's median divided by streampay's in the same workload and scale:"
+	echo "above 1 means streampay is faster.  Workload 6 reports pgbench TPS."
+	echo
+	q -c "SELECT line FROM bench.markdown_results()"
+	echo
+	echo "## Targets (issue 4), as ratios measured in this run"
+	echo
+	q -c "SELECT line FROM bench.markdown_targets()"
+} > "$OUT/results.md"
+
+cp "$OUT/results.csv" "$BENCH_DIR/results-latest.csv"
+cp "$OUT/results.md" "$BENCH_DIR/results-latest.md"
+if grep -q '^w5,' "$OUT/results.csv"; then
+	(cd "$BENCH_DIR" && gnuplot -e "csv='$OUT/results.csv'; svg='$BENCH_DIR/workload5.svg'" plot.gp) ||
+		sp_log "gnuplot failed; results are in $OUT/results.csv"
+fi
+
+echo
+sed -n '/^| workload/,$p' "$OUT/results.md"
+echo
+echo "CSV: $OUT/results.csv (copied to test/bench/results-latest.csv); table: test/bench/results-latest.md"
+if [ "${BENCH_KEEP:-0}" = 1 ]; then
+	echo "cluster kept: PGHOST=$PGHOST PGPORT=$PGPORT PGDATABASE=bench PGUSER=postgres (SP_PGDATA=$SP_PGDATA)"
+fi
