@@ -72,6 +72,17 @@ COMMENT ON COLUMN @extschema@.stream_events.settled_delta IS
 COMMENT ON COLUMN @extschema@.stream_events.payload_digest IS
     'SHA-256 of the webhook payload that caused the event (replay and conflict detection)';
 
+-- streams that predate the ledger: one 'created' event each, carrying what
+-- they have settled so far, so that per stream the deltas sum to
+-- settled_amount from the start
+INSERT INTO @extschema@.stream_events
+    (stream_id, event_type, occurred_at, from_status, to_status, settled_delta,
+     settled_amount, rate_per_second, total_amount, actor, source)
+SELECT s.id, 'created', s.created_at, NULL, s.status, s.settled_amount, s.settled_amount,
+       s.rate_per_second, s.total_amount, CURRENT_USER, 'sql'
+  FROM @extschema@.streams s
+ ORDER BY s.created_at, s.id;
+
 CREATE FUNCTION @extschema@.streampay_ledger_trigger() RETURNS trigger
     AS 'MODULE_PATHNAME', 'streampay_ledger_trigger'
     LANGUAGE C;

@@ -55,6 +55,10 @@ if [ $((n_ok + n_bad)) -eq 0 ]; then failed=$((failed + 1)); fi
 suite "dump/restore" test/dump_restore.sh
 passed=$((passed + $(grep -c '^ok ' "$results"))); failed=$((failed + $(grep -c '^FAILED' "$results")))
 
+# 4. ALTER EXTENSION UPDATE through every version = a fresh install
+suite "upgrade" test/upgrade.sh
+passed=$((passed + $(grep -c '^ok ' "$results"))); failed=$((failed + $(grep -c '^FAILED' "$results")))
+
 rm -f "$results"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# ALTER EXTENSION streampay UPDATE walks every released version to the
+# newest, keeps the rows and balances, and ends with exactly the schema a
+# fresh install creates.  Needs a running server (PGHOST/PGPORT/PGUSER).
+# Prints one "ok"/"FAILED" line per check; exits non-zero on failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+fresh=streampay_upgrade_fresh
+walked=streampay_upgrade_walked
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+rc=0
+
+psql_q() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
+for db in $fresh $walked; do
+	psql_q -d postgres -c "SET client_min_messages = warning" \
+		-c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
+done
+
+# every version, oldest first, from the install and update scripts
+versions=$(ls sql/streampay--*.sql | sed -E 's|.*/streampay--||; s|\.sql$||; s|--|\n|g' | sort -uV)
+oldest=$(echo "$versions" | head -1)
+newest=$(sed -nE "s/^default_version = '(.*)'/\1/p" streampay.control)
+
+psql_q -d $fresh -c "CREATE EXTENSION streampay"
+psql_q -d $walked -c "CREATE EXTENSION streampay VERSION '$oldest'"
+# rows written under the old version must survive the walk
+psql_q -d $walked >/dev/null <<'SQL'
+INSERT INTO streams (id, payer, recipient, rate_per_second, start_time, total_amount)
+VALUES ('40000000-0000-0000-0000-000000000001', 'GB5IAA3JGAM2DXAUKWLQXBR5K5AENXEBR64TQOVGQCRJQ2GQ3VV6ZCWS',
+        'GAOBB5P7YK6237WL22QBMMH7LU5K5SB3TBVLEDQE643RJJUOES5LKBSU', 1, '2025-01-01', 1000);
+SELECT streampay_pause('40000000-0000-0000-0000-000000000001', '2025-01-01 00:01:40');
+SQL
+psql -X -At -d $walked -c "SELECT streampay_accrued('40000000-0000-0000-0000-000000000001', '2026-01-01')" > "$work/before"
+
+# walk each update script in turn
+for v in $(echo "$versions" | tail -n +2); do
+	psql_q -d $walked -c "ALTER EXTENSION streampay UPDATE TO '$v'"
+done
+got=$(psql -X -At -d $walked -c "SELECT extversion FROM pg_extension WHERE extname = 'streampay'")
+if [ "$got" = "$newest" ]; then echo "ok update path $oldest -> $newest"; else echo "FAILED update path (at $got, want $newest)"; rc=1; fi
+
+psql -X -At -d $walked -c "SELECT streampay_accrued('40000000-0000-0000-0000-000000000001', '2026-01-01')" > "$work/after"
+if cmp -s "$work/before" "$work/after" && [ "$(cat "$work/after")" = "100.000000000" ]; then
+	echo "ok balances survive the update ($(cat "$work/after"))"
+else
+	echo "FAILED balances survive the update"; rc=1
+fi
+sums=$(psql -X -At -d $walked -c "SELECT bool_and(s.settled_amount = (SELECT sum(e.settled_delta) FROM stream_events e WHERE e.stream_id = s.id)) FROM streams s")
+if [ "$sums" = "t" ]; then echo "ok pre-existing streams are in the ledger"; else echo "FAILED pre-existing streams are in the ledger"; rc=1; fi
+
+# the schema itself: identical to a fresh install
+for db in $fresh $walked; do
+	psql -X -At -v ON_ERROR_STOP=1 -d $db -f test/lib/extension_schema.sql > "$work/$db.schema"
+done
+if diff -u "$work/$fresh.schema" "$work/$walked.schema" > "$work/schema.diff"; then
+	echo "ok schema after update = fresh install ($(wc -l < "$work/$fresh.schema") lines)"
+else
+	echo "FAILED schema after update differs from a fresh install"; head -40 "$work/schema.diff"; rc=1
+fi
+
+for db in $fresh $walked; do psql_q -d postgres -c "DROP DATABASE $db"; done
+exit $rc
