@@ -380,18 +380,21 @@ if runs 6; then
 	# before last_settled_at) or greatest(last_settled_at, now), so two
 	# clients touching the same stream never run its clock backwards.
 	NK=$((BENCH_N / 10))
-	ID="md5('$BENCH_SEED:id:' || (10 * :k% + :k% % 7))::uuid"
+	ID="md5('$BENCH_SEED:id:' || :n@)::uuid"
 	for v in c pl; do
-		if [ $v = c ]; then read="SELECT streampay_accrued(${ID//%/1});"
-		else read="SELECT bl.accrued_plpgsql_id(${ID//%/1}, timezone('UTC', now()));"; fi
+		if [ $v = c ]; then read="SELECT streampay_accrued(${ID//@/1});"
+		else read="SELECT bl.accrued_plpgsql_id(${ID//@/1}, timezone('UTC', now()));"; fi
 		cat > "$OUT/pgbench_$v.sql" <<SQL
 \set k1 random(0, :nk - 1)
 \set k2 random(0, :nk - 1)
 \set k3 random(0, :nk - 1)
+\set n1 10 * :k1 + :k1 % 7
+\set n2 10 * :k2 + :k2 % 7
+\set n3 10 * :k3 + :k3 % 7
 $read
-UPDATE streams SET last_settled_at = greatest(last_settled_at, timezone('UTC', now())) WHERE id = ${ID//%/2};
-UPDATE streams SET status = 'paused' WHERE id = ${ID//%/3};
-UPDATE streams SET status = 'active' WHERE id = ${ID//%/3};
+UPDATE streams SET last_settled_at = greatest(last_settled_at, timezone('UTC', now())) WHERE id = ${ID//@/2};
+UPDATE streams SET status = 'paused' WHERE id = ${ID//@/3};
+UPDATE streams SET status = 'active' WHERE id = ${ID//@/3};
 SQL
 	done
 	sp_log "workload 6: pgbench, 2 clients, ${BENCH_PGBENCH_SECONDS} s per run, $BENCH_PGBENCH_REPS runs per variant"

@@ -235,20 +235,21 @@ fuzz_decode(const uint8_t *data, size_t size)
 /*
  * "[+-]digits[.digits]" with at least one digit, at most 9 after the point
  * and a magnitude of at most SP_FIXED_MAX, read as plain digit strings:
- * returns the canonical text ("-" only when nonzero, no leading zeros, a
- * units digit, exactly 9 decimals) or NULL.
+ * writes the canonical text ("-" only when nonzero, no leading zeros, a
+ * units digit, exactly 9 decimals) to canon, or returns false.
  */
 static bool
 ref_parse(const char *s, size_t len, char *canon)
 {
 	size_t		i = 0;
 	bool		neg = false;
-	char		ip[64];
-	char		fp[10] = "000000000";
-	size_t		ni = 0,
-				nf = 0;
 	bool		point = false;
-	size_t		k;
+	int			ndigits = 0;
+	char		ip[16];
+	size_t		ni = 0;
+	char		fp[10] = "000000000";
+	size_t		nf = 0;
+	size_t		k = 0;
 
 	if (len > 0 && (s[0] == '+' || s[0] == '-'))
 		neg = s[i++] == '-';
@@ -257,37 +258,30 @@ ref_parse(const char *s, size_t len, char *canon)
 		char		c = s[i];
 
 		if (c == '.' && !point)
+		{
 			point = true;
-		else if (c < '0' || c > '9')
+			continue;
+		}
+		if (c < '0' || c > '9')
 			return false;
-		else if (point)
+		ndigits++;
+		if (point)
 		{
 			if (nf == 9)
-				return false;
+				return false;	/* a 10th decimal, even a zero */
 			fp[nf++] = c;
 		}
+		else if (ni == 0 && c == '0')
+			continue;			/* leading zero */
 		else
 		{
-			if (ni == 0 && c == '0')
-			{
-				ip[0] = '0';	/* remember that a digit was seen */
-				ni = 0;
-				point = point;	/* leading zero: dropped */
-				k = 1;
-				(void) k;
-				/* mark seen with a zero-length integer part below */
-				ip[63] = 1;
-				continue;
-			}
 			if (ni == 11)
-				return false;	/* 12 significant integer digits: too big */
+				return false;	/* 12 significant integer digits */
 			ip[ni++] = c;
 		}
 	}
-	/* at least one digit anywhere */
-	if (ni == 0 && nf == 0 && ip[63] != 1)
+	if (ndigits == 0)
 		return false;
-	k = 0;
 	if (neg && (ni > 0 || strcmp(fp, "000000000") != 0))
 		canon[k++] = '-';
 	if (ni == 0)
@@ -328,15 +322,13 @@ fuzz_text(const uint8_t *data, size_t size)
 	memcpy(s, data, size);
 	ok = sp_fixed_parse(s, size, &v);
 	memset(canon, 0, sizeof(canon));
-	refok = size < 64 ? ref_parse(s, size, canon) : false;
-	if (size < 64)
-		FUZZ_ASSERT(ok == refok);
+	refok = ref_parse(s, size, canon);
+	FUZZ_ASSERT(ok == refok);
 	if (ok)
 	{
 		FUZZ_ASSERT(v >= -SP_FIXED_MAX && v <= SP_FIXED_MAX);
 		sp_fixed_format(v, out);
-		if (refok)
-			FUZZ_ASSERT(strcmp(out, canon) == 0);
+		FUZZ_ASSERT(strcmp(out, canon) == 0);
 		check_text(v);
 		check_roundtrip(v);
 	}
