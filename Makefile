@@ -21,6 +21,11 @@ REGRESS = schema transitions accrual settlement rules functions timezone \
 	precision lookup validation ledger ingest privileges
 REGRESS_OPTS = --load-extension=streampay
 
+# race tests: test/specs/*.spec, expected output in test/expected
+ISOLATION = pause_cancel pause_resume settle_settle settle_cancel rate_settle \
+	topup_cancel complete_due_pause implicit_time
+ISOLATION_OPTS = --inputdir=test --load-extension=streampay
+
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)

@@ -387,3 +387,85 @@ $$;
 REVOKE ALL ON FUNCTION @extschema@.streampay_ingest(text, text) FROM PUBLIC;
 COMMENT ON FUNCTION @extschema@.streampay_ingest(text, text) IS
     'Verify a signed webhook event (HMAC-SHA256, streampay.webhook_secret) and apply it once; returns a JSON summary';
+
+---------------------------------------------------------------------------
+-- The write helpers without an event time: let the trigger pick T (the
+-- transaction time, but never before the stream's last settlement), so a
+-- transaction that began before a concurrent settlement committed does not
+-- fail with "event time is before the last settlement".  0.1.0 wrote the
+-- transaction time explicitly.
+---------------------------------------------------------------------------
+
+CREATE FUNCTION @extschema@.streampay_set_status(stream_id uuid, new_status @extschema@.stream_status)
+    RETURNS @extschema@.streams
+    LANGUAGE plpgsql VOLATILE STRICT
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    r @extschema@.streams;
+BEGIN
+    UPDATE @extschema@.streams s SET status = new_status
+     WHERE s.id OPERATOR(pg_catalog.=) stream_id
+     RETURNING s.* INTO r;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION USING ERRCODE = 'no_data_found',
+            MESSAGE = pg_catalog.format('stream %s does not exist', stream_id);
+    END IF;
+    RETURN r;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.streampay_set_status(uuid, @extschema@.stream_status) IS
+    'Change a stream''s status at the transaction time (never before its last settlement), settling first';
+
+DROP FUNCTION @extschema@.streampay_pause(uuid);
+DROP FUNCTION @extschema@.streampay_resume(uuid);
+DROP FUNCTION @extschema@.streampay_cancel(uuid);
+DROP FUNCTION @extschema@.streampay_complete(uuid);
+DROP FUNCTION @extschema@.streampay_settle(uuid);
+
+CREATE FUNCTION @extschema@.streampay_pause(stream_id uuid) RETURNS @extschema@.streams
+    LANGUAGE sql VOLATILE STRICT SET search_path = pg_catalog, pg_temp
+    RETURN @extschema@.streampay_set_status(stream_id, 'paused');
+CREATE FUNCTION @extschema@.streampay_resume(stream_id uuid) RETURNS @extschema@.streams
+    LANGUAGE sql VOLATILE STRICT SET search_path = pg_catalog, pg_temp
+    RETURN @extschema@.streampay_set_status(stream_id, 'active');
+CREATE FUNCTION @extschema@.streampay_cancel(stream_id uuid) RETURNS @extschema@.streams
+    LANGUAGE sql VOLATILE STRICT SET search_path = pg_catalog, pg_temp
+    RETURN @extschema@.streampay_set_status(stream_id, 'cancelled');
+CREATE FUNCTION @extschema@.streampay_complete(stream_id uuid) RETURNS @extschema@.streams
+    LANGUAGE sql VOLATILE STRICT SET search_path = pg_catalog, pg_temp
+    RETURN @extschema@.streampay_set_status(stream_id, 'completed');
+
+CREATE FUNCTION @extschema@.streampay_settle(stream_id uuid) RETURNS numeric
+    LANGUAGE plpgsql VOLATILE STRICT
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    before numeric;
+    after numeric;
+BEGIN
+    SELECT s.settled_amount INTO before FROM @extschema@.streams s
+     WHERE s.id OPERATOR(pg_catalog.=) stream_id FOR NO KEY UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION USING ERRCODE = 'no_data_found',
+            MESSAGE = pg_catalog.format('stream %s does not exist', stream_id);
+    END IF;
+    -- the row is locked: its last_settled_at is the latest one
+    UPDATE @extschema@.streams s
+       SET last_settled_at = GREATEST(pg_catalog.timezone('UTC', pg_catalog.now()), s.last_settled_at)
+     WHERE s.id OPERATOR(pg_catalog.=) stream_id
+     RETURNING s.settled_amount INTO after;
+    RETURN after OPERATOR(pg_catalog.-) before;
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.streampay_pause(uuid) IS
+    'Pause an active stream at the transaction time (never before its last settlement), settling first';
+COMMENT ON FUNCTION @extschema@.streampay_resume(uuid) IS
+    'Resume a paused stream at the transaction time (never before its last settlement)';
+COMMENT ON FUNCTION @extschema@.streampay_cancel(uuid) IS
+    'Cancel a stream at the transaction time (never before its last settlement), settling first';
+COMMENT ON FUNCTION @extschema@.streampay_complete(uuid) IS
+    'Complete a stream that is done, at the transaction time (never before its last settlement)';
+COMMENT ON FUNCTION @extschema@.streampay_settle(uuid) IS
+    'Settle a stream at the transaction time (never before its last settlement); returns the amount added';

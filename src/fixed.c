@@ -18,6 +18,25 @@ sp_streamed(sp_fixed rate, __int128 elapsed_us, sp_fixed cap)
 
 	if (rate <= 0 || elapsed_us <= 0 || cap <= 0)
 		return 0;
+
+	/*
+	 * Common case, without a 128-bit division (a library call): whole
+	 * seconds times the rate, plus the sub-second part, which fits in 64
+	 * bits whenever the rate is below ~1.8e13 units per second.  Both terms
+	 * are exact and non-negative, so the sum truncates exactly like the
+	 * single division below.
+	 */
+	if (elapsed_us <= INT64_MAX && rate <= (sp_fixed) (UINT64_MAX / SP_USEC_PER_SEC))
+	{
+		uint64_t	secs = (uint64_t) elapsed_us / SP_USEC_PER_SEC;
+		uint64_t	rem = (uint64_t) elapsed_us % SP_USEC_PER_SEC;
+
+		if (__builtin_mul_overflow(rate, (sp_fixed) secs, &product))
+			return cap;
+		streamed = product + (sp_fixed) (((uint64_t) rate * rem) / SP_USEC_PER_SEC);
+		return streamed < cap ? streamed : cap;
+	}
+
 	if (__builtin_mul_overflow(rate, elapsed_us, &product))
 		return cap;
 	/* both operands are non-negative, so division truncates toward zero */

@@ -36,16 +36,16 @@ read_u16(const unsigned char *p)
 	return v;
 }
 
-/* 10^k for 0 <= k <= 38 fits in unsigned 128 bits */
-static sp_ufixed
-pow10_u128(int k)
-{
-	sp_ufixed	r = 1;
-
-	while (k-- > 0)
-		r *= 10;
-	return r;
-}
+/*
+ * Decoding runs once per money column per row, so it stays in 64-bit
+ * arithmetic: a decimal(20,9) value's integer part is below 10^11 and its
+ * fraction is below 10^9 units, and only the final combination needs 128
+ * bits.  Digit i is worth 10000^(weight - i); positions 0..2 build the
+ * integer part, -1..-3 the nine fractional decimals (the last position
+ * holds decimals 9..12, of which only the first may be nonzero).
+ */
+static const uint64_t pow10000[3] = {1, 10000, 100000000};
+static const uint32_t frac_scale[2] = {100000, 10};	/* positions -1, -2 */
 
 sp_numeric_result
 sp_numeric_decode(const unsigned char *p, size_t len, sp_fixed *out)
@@ -55,7 +55,9 @@ sp_numeric_decode(const unsigned char *p, size_t len, sp_fixed *out)
 	int			weight;
 	size_t		hdrlen;
 	size_t		ndigits;
-	sp_ufixed	acc = 0;
+	uint64_t	int_part = 0;
+	uint64_t	frac_units = 0;
+	sp_fixed	v;
 
 	if (len < sizeof(uint16_t))
 		return SP_NUM_MALFORMED;
@@ -87,33 +89,27 @@ sp_numeric_decode(const unsigned char *p, size_t len, sp_fixed *out)
 	for (size_t i = 0; i < ndigits; i++)
 	{
 		int			d = (int16_t) read_u16(p + hdrlen + i * sizeof(int16_t));
-		/* exponent of 10 of this digit, in units of 1e-9 */
-		long		e10 = 4L * ((long) weight - (long) i) + SP_SCALE;
-		sp_ufixed	contribution;
+		long		pos = (long) weight - (long) i;
 
 		if (d < 0 || d >= NUM_NBASE)
 			return SP_NUM_MALFORMED;
 		if (d == 0)
 			continue;
-		if (e10 < 0)
-		{
-			/* only the 10^-1..10^-3 slice of this digit may be nonzero */
-			if (e10 < -3 || d % (int) pow10_u128((int) -e10) != 0)
-				return SP_NUM_TOO_PRECISE;
-			contribution = (sp_ufixed) (d / (int) pow10_u128((int) -e10));
-		}
+		if (pos > 2)
+			return SP_NUM_OUT_OF_RANGE; /* >= 10^12 */
+		if (pos >= 0)
+			int_part += (uint64_t) d * pow10000[pos];
+		else if (pos >= -2)
+			frac_units += (uint64_t) d * frac_scale[-pos - 1];
+		else if (pos == -3 && d % 1000 == 0)
+			frac_units += (uint64_t) (d / 1000);
 		else
-		{
-			/* 10^20 units is already out of range; d < 10^4 */
-			if (e10 > 20)
-				return SP_NUM_OUT_OF_RANGE;
-			contribution = (sp_ufixed) d * pow10_u128((int) e10);
-		}
-		acc += contribution;
-		if (acc > (sp_ufixed) SP_FIXED_MAX)
-			return SP_NUM_OUT_OF_RANGE;
+			return SP_NUM_TOO_PRECISE;
 	}
-	*out = neg ? -(sp_fixed) acc : (sp_fixed) acc;
+	v = (sp_fixed) int_part * SP_UNIT + (sp_fixed) frac_units;
+	if (v > SP_FIXED_MAX)
+		return SP_NUM_OUT_OF_RANGE;
+	*out = neg ? -v : v;
 	return SP_NUM_OK;
 }
 
@@ -134,15 +130,26 @@ sp_numeric_encode(sp_fixed v, unsigned char *buf)
 	size_t		len;
 
 	u = v < 0 ? (sp_ufixed) 0 - (sp_ufixed) v : (sp_ufixed) v;
-	ip = u / (sp_ufixed) SP_UNIT;
-	frac = (uint64_t) (u % (sp_ufixed) SP_UNIT);
+	/* 128-bit division is a library call: skip it for values below 2^64 */
+	if (u <= (sp_ufixed) UINT64_MAX)
+	{
+		ip = (uint64_t) u / (uint64_t) SP_UNIT;
+		frac = (uint64_t) u % (uint64_t) SP_UNIT;
+	}
+	else
+	{
+		ip = u / (sp_ufixed) SP_UNIT;
+		frac = (uint64_t) (u % (sp_ufixed) SP_UNIT);
+	}
 
 	/* integer part, base 10000, least significant first into tmp */
-	while (ip != 0)
+	while (ip > (sp_ufixed) UINT64_MAX)
 	{
 		tmp[int_groups++] = (uint16_t) (ip % NUM_NBASE);
 		ip /= NUM_NBASE;
 	}
+	for (uint64_t ip64 = (uint64_t) ip; ip64 != 0; ip64 /= NUM_NBASE)
+		tmp[int_groups++] = (uint16_t) (ip64 % NUM_NBASE);
 	for (int i = int_groups - 1; i >= 0; i--)
 		digits[n++] = tmp[i];
 	/* nine fractional decimals = three base-10000 digits of twelve decimals */

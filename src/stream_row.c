@@ -101,10 +101,13 @@ sp_status_from_oid(const sp_attmap *map, Oid enumval)
 sp_fixed
 sp_datum_to_fixed(Datum d, const char *what, Datum stream_id)
 {
-	struct varlena *v = (struct varlena *) PG_DETOAST_DATUM_PACKED(d);
+	struct varlena *v = (struct varlena *) DatumGetPointer(d);
 	sp_fixed	out = 0;
 	sp_numeric_result r;
 
+	/* inline rows are the rule: call out only for toasted values */
+	if (VARATT_IS_EXTENDED(v) && !VARATT_IS_SHORT(v))
+		v = pg_detoast_datum_packed(v);
 	r = sp_numeric_decode((const unsigned char *) VARDATA_ANY(v),
 						  VARSIZE_ANY_EXHDR(v), &out);
 	if ((Pointer) v != DatumGetPointer(d))

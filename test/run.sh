@@ -49,6 +49,9 @@ passed=$((passed + n_ok)); failed=$((failed + n_bad))
 if [ "$n_bad" -gt 0 ] && [ -f regression.diffs ]; then
 	head -100 regression.diffs
 fi
+if [ "$n_bad" -gt 0 ] && [ -f output_iso/regression.diffs ]; then
+	head -100 output_iso/regression.diffs
+fi
 if [ $((n_ok + n_bad)) -eq 0 ]; then failed=$((failed + 1)); fi
 
 # 3. dump/restore through pg_dump and pg_restore
@@ -57,6 +60,10 @@ passed=$((passed + $(grep -c '^ok ' "$results"))); failed=$((failed + $(grep -c 
 
 # 4. ALTER EXTENSION UPDATE through every version = a fresh install
 suite "upgrade" test/upgrade.sh
+passed=$((passed + $(grep -c '^ok ' "$results"))); failed=$((failed + $(grep -c '^FAILED' "$results")))
+
+# 5. kill -9 under load, recover, check every invariant on every row
+suite "crash" test/crash.sh
 passed=$((passed + $(grep -c '^ok ' "$results"))); failed=$((failed + $(grep -c '^FAILED' "$results")))
 
 rm -f "$results"
