@@ -133,3 +133,47 @@ CREATE TRIGGER streams_streampay BEFORE INSERT OR UPDATE ON half_streams
 INSERT INTO half_streams VALUES (gen_random_uuid(), 'active');
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 DROP TABLE half_streams;
+
+-- the id forms keep their scan open between calls of one call site; that
+-- must survive plpgsql call sites that outlive a statement, subtransactions,
+-- errors, and DDL in the same transaction
+TRUNCATE streams;
+INSERT INTO streams (id, payer, recipient, rate_per_second, start_time, total_amount)
+VALUES ('00000000-0000-0000-0000-000000000001', 'GB5IAA3JGAM2DXAUKWLQXBR5K5AENXEBR64TQOVGQCRJQ2GQ3VV6ZCWS', 'GAOBB5P7YK6237WL22QBMMH7LU5K5SB3TBVLEDQE643RJJUOES5LKBSU', 1, '2025-01-01', 1000);
+CREATE FUNCTION pg_temp.one() RETURNS numeric LANGUAGE plpgsql AS $$
+BEGIN
+    RETURN streampay_accrued('00000000-0000-0000-0000-000000000001'::uuid, '2025-01-01 00:00:10');
+END $$;
+CREATE FUNCTION pg_temp.caught() RETURNS numeric LANGUAGE plpgsql AS $$
+DECLARE x numeric;
+BEGIN
+    BEGIN
+        x := streampay_accrued('00000000-0000-0000-0000-000000000001'::uuid, '2025-01-01 00:00:10');
+        PERFORM 1 / 0;
+    EXCEPTION WHEN division_by_zero THEN
+        x := x + streampay_accrued('00000000-0000-0000-0000-000000000001'::uuid, '2025-01-01 00:00:20');
+    END;
+    RETURN x;
+END $$;
+BEGIN;
+SELECT pg_temp.one() AS first, pg_temp.one() AS again, pg_temp.caught() AS caught;
+ALTER TABLE streams ADD COLUMN note_in_same_xact text;
+SELECT pg_temp.one() AS after_ddl;
+SAVEPOINT s1;
+SELECT pg_temp.one() AS in_savepoint;
+ROLLBACK TO s1;
+SELECT pg_temp.one() AS after_rollback_to;
+SELECT pg_temp.one() AS before_update;
+UPDATE streams SET rate_per_second = 3, last_settled_at = '2025-01-01 00:00:05' WHERE id = '00000000-0000-0000-0000-000000000001';
+SELECT pg_temp.one() AS sees_own_update, streampay_accrued(id, '2025-01-01 00:00:10') AS by_scan
+  FROM streams;
+ALTER TABLE streams DROP COLUMN note_in_same_xact;
+COMMIT;
+BEGIN;
+SELECT pg_temp.one() AS before_error;
+SELECT 1 / 0;
+ROLLBACK;
+SELECT pg_temp.one() AS after_abort;
+-- a lookup for each of many rows, through one call site, matches the row form
+SELECT count(*) FILTER (WHERE streampay_accrued(s.id, t) <> streampay_accrued(s, t)) AS mismatches
+  FROM streams s, generate_series('2025-01-01'::timestamp, '2025-01-02', '1 hour') t;

@@ -39,6 +39,20 @@
 	makeJsonLexContextCstringLen((json), (len), GetDatabaseEncoding(), false)
 #endif
 
+/* PostgreSQL 14 added readOnlyTree to ProcessUtility. */
+#if PG_VERSION_NUM >= 140000
+#define SP_PROCESS_UTILITY_ARGS PlannedStmt *pstmt, const char *queryString, \
+	bool readOnlyTree, ProcessUtilityContext context, ParamListInfo params, \
+	QueryEnvironment *queryEnv, DestReceiver *dest, QueryCompletion *qc
+#define SP_PROCESS_UTILITY_PASS pstmt, queryString, readOnlyTree, context, params, \
+	queryEnv, dest, qc
+#else
+#define SP_PROCESS_UTILITY_ARGS PlannedStmt *pstmt, const char *queryString, \
+	ProcessUtilityContext context, ParamListInfo params, \
+	QueryEnvironment *queryEnv, DestReceiver *dest, QueryCompletion *qc
+#define SP_PROCESS_UTILITY_PASS pstmt, queryString, context, params, queryEnv, dest, qc
+#endif
+
 /* _PG_init is declared by fmgr.h from 16 on. */
 #if PG_VERSION_NUM < 160000
 extern void _PG_init(void);

@@ -55,19 +55,25 @@ time_arg(FunctionCallInfo fcinfo, int argno, Datum id)
 	return sp_check_finite(PG_GETARG_TIMESTAMP(argno), "as_of", id);
 }
 
+/* Per-call-site state of the id forms, kept in fn_extra. */
+typedef struct IdCallSite
+{
+	Oid			nsp;			/* the table lives beside the function */
+	void	   *scan;			/* lookup.c's open scan */
+} IdCallSite;
+
 static void
 stream_by_id(FunctionCallInfo fcinfo, Datum id, sp_stream *s)
 {
-	/* the table lives beside the function: cache the schema per call site */
-	Oid		   *nsp = (Oid *) fcinfo->flinfo->fn_extra;
+	IdCallSite *site = (IdCallSite *) fcinfo->flinfo->fn_extra;
 
-	if (nsp == NULL)
+	if (site == NULL)
 	{
-		nsp = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(Oid));
-		*nsp = get_func_namespace(fcinfo->flinfo->fn_oid);
-		fcinfo->flinfo->fn_extra = nsp;
+		site = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(IdCallSite));
+		site->nsp = get_func_namespace(fcinfo->flinfo->fn_oid);
+		fcinfo->flinfo->fn_extra = site;
 	}
-	if (!sp_lookup_stream(*nsp, id, s))
+	if (!sp_lookup_stream(site->nsp, id, s, &site->scan, fcinfo->flinfo->fn_mcxt))
 		ereport(ERROR,
 				(errcode(ERRCODE_NO_DATA_FOUND),
 				 errmsg("stream %s does not exist", sp_id_text(id))));

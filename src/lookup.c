@@ -12,6 +12,10 @@
 #include "compat.h"
 
 #include "access/htup_details.h"
+#include "access/xact.h"
+#include "lib/ilist.h"
+#include "tcop/utility.h"
+#include "utils/resowner.h"
 #include "access/relation.h"
 #include "access/stratnum.h"
 #include "access/table.h"
@@ -46,11 +50,151 @@ typedef struct LookupCache
 
 static LookupCache cache;
 
+/* bumped whenever the cache is reset: open scans from before are stale */
+static uint64 cache_generation = 0;
+
 void
 sp_lookup_invalidate(Oid relid)
 {
 	if (relid == InvalidOid || relid == cache.relid || relid == cache.indexid)
+	{
 		cache.valid = false;
+		cache_generation++;
+	}
+}
+
+/*
+ * An open primary-key scan kept between calls of one call site (fn_extra),
+ * so that looking up 100,000 ids costs 100,000 rescans, like a nested loop
+ * join, rather than 100,000 scan set-ups.
+ *
+ * Its resources (relation references, buffer pins, the index lock) belong to
+ * a private resource owner, a child of the (sub)transaction's, so that the
+ * end of a portal or query does not release them under us (plpgsql keeps
+ * call sites alive across statements).  It is closed, and its owner
+ * released into the parent, when the call site's memory goes away, before
+ * the subtransaction that opened it commits, or before the transaction
+ * commits.  On abort the parent owner releases everything itself and the
+ * scan is only forgotten.
+ */
+typedef struct IdScan
+{
+	dlist_node	node;			/* in live_scans while alive */
+	bool		alive;
+	Relation	heap;
+	Relation	index;
+	IndexScanDesc scan;
+	TupleTableSlot *slot;
+	ResourceOwner owner;
+	SubTransactionId subxid;
+	uint64		generation;
+	MemoryContextCallback cb;
+} IdScan;
+
+static dlist_head live_scans = DLIST_STATIC_INIT(live_scans);
+
+static void
+idscan_forget(IdScan *s)
+{
+	if (!s->alive)
+		return;
+	s->alive = false;
+	dlist_delete(&s->node);
+}
+
+static void
+idscan_close(IdScan *s)
+{
+	ResourceOwner save = CurrentResourceOwner;
+
+	if (!s->alive)
+		return;
+	idscan_forget(s);
+	CurrentResourceOwner = s->owner;
+	index_endscan(s->scan);
+	ExecDropSingleTupleTableSlot(s->slot);
+	index_close(s->index, NoLock);
+	table_close(s->heap, NoLock);
+	CurrentResourceOwner = save;
+	/* hand the lock to the parent owner, as a subtransaction commit does */
+	ResourceOwnerRelease(s->owner, RESOURCE_RELEASE_BEFORE_LOCKS, true, false);
+	ResourceOwnerRelease(s->owner, RESOURCE_RELEASE_LOCKS, true, false);
+	ResourceOwnerRelease(s->owner, RESOURCE_RELEASE_AFTER_LOCKS, true, false);
+	ResourceOwnerDelete(s->owner);
+	s->owner = NULL;
+}
+
+static void
+idscan_context_gone(void *arg)
+{
+	idscan_close((IdScan *) arg);
+}
+
+static void
+lookup_xact_callback(XactEvent event, void *arg)
+{
+	dlist_mutable_iter iter;
+
+	dlist_foreach_modify(iter, &live_scans)
+	{
+		IdScan	   *s = dlist_container(IdScan, node, iter.cur);
+
+		if (event == XACT_EVENT_PRE_COMMIT || event == XACT_EVENT_PARALLEL_PRE_COMMIT ||
+			event == XACT_EVENT_PRE_PREPARE)
+			idscan_close(s);
+		else if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT)
+			idscan_forget(s);
+	}
+}
+
+static void
+lookup_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
+						SubTransactionId parentSubid, void *arg)
+{
+	dlist_mutable_iter iter;
+
+	dlist_foreach_modify(iter, &live_scans)
+	{
+		IdScan	   *s = dlist_container(IdScan, node, iter.cur);
+
+		/* subtransaction ids grow with nesting: >= mySubid is this one or a child */
+		if (s->subxid < mySubid)
+			continue;
+		if (event == SUBXACT_EVENT_PRE_COMMIT_SUB)
+			idscan_close(s);
+		else if (event == SUBXACT_EVENT_ABORT_SUB)
+			idscan_forget(s);
+	}
+}
+
+static ProcessUtility_hook_type prev_process_utility = NULL;
+
+/*
+ * DDL in the same transaction (ALTER TABLE streams, DROP EXTENSION, ...)
+ * refuses to run while this session holds the table open.  Open scans are
+ * only a cache: close them all before any utility statement; call sites
+ * still running reopen theirs on their next call.
+ */
+static void
+lookup_process_utility(SP_PROCESS_UTILITY_ARGS)
+{
+	dlist_mutable_iter iter;
+
+	dlist_foreach_modify(iter, &live_scans)
+		idscan_close(dlist_container(IdScan, node, iter.cur));
+	if (prev_process_utility)
+		prev_process_utility(SP_PROCESS_UTILITY_PASS);
+	else
+		standard_ProcessUtility(SP_PROCESS_UTILITY_PASS);
+}
+
+void
+sp_lookup_init(void)
+{
+	RegisterXactCallback(lookup_xact_callback, NULL);
+	RegisterSubXactCallback(lookup_subxact_callback, NULL);
+	prev_process_utility = ProcessUtility_hook;
+	ProcessUtility_hook = lookup_process_utility;
 }
 
 static void
@@ -117,12 +261,10 @@ lookup_spi(Oid nsp, Datum id, sp_stream *out)
 }
 
 bool
-sp_lookup_stream(Oid nsp, Datum id, sp_stream *out)
+sp_lookup_stream(Oid nsp, Datum id, sp_stream *out, void **state, MemoryContext state_cxt)
 {
 	Relation	heap;
-	Relation	index;
-	IndexScanDesc scan;
-	TupleTableSlot *slot;
+	IdScan	   *s = (IdScan *) *state;
 	ScanKeyData key;
 	bool		found = false;
 
@@ -156,20 +298,59 @@ sp_lookup_stream(Oid nsp, Datum id, sp_stream *out)
 		return lookup_spi(nsp, id, out);
 	}
 
-	index = index_open(cache.indexid, AccessShareLock);
-	slot = table_slot_create(heap, NULL);
-	ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_UUID_EQ, id);
-	scan = sp_index_beginscan(heap, index, GetActiveSnapshot(), 1);
-	index_rescan(scan, &key, 1, NULL, 0);
-	if (index_getnext_slot(scan, ForwardScanDirection, slot))
+	/* reuse this call site's open scan while the relation has not changed */
+	if (s != NULL && s->alive &&
+		(s->generation != cache_generation || RelationGetRelid(s->heap) != cache.relid))
+		idscan_close(s);
+	if (s == NULL || !s->alive)
 	{
-		slot_getallattrs(slot);
-		sp_decode_stream(&cache.map, slot->tts_values, slot->tts_isnull, out);
-		found = true;
+		MemoryContext oldcxt;
+		ResourceOwner oldowner = CurrentResourceOwner;
+
+		if (s == NULL)
+		{
+			s = MemoryContextAllocZero(state_cxt, sizeof(IdScan));
+			s->cb.func = idscan_context_gone;
+			s->cb.arg = s;
+			MemoryContextRegisterResetCallback(state_cxt, &s->cb);
+			*state = s;
+		}
+		/* the scan outlives this call: allocate it with the call site */
+		oldcxt = MemoryContextSwitchTo(state_cxt);
+		s->owner = ResourceOwnerCreate(CurTransactionResourceOwner, "streampay lookup");
+		CurrentResourceOwner = s->owner;
+		s->heap = table_open(cache.relid, AccessShareLock);
+		s->index = index_open(cache.indexid, AccessShareLock);
+		s->slot = MakeSingleTupleTableSlot(RelationGetDescr(s->heap),
+										   table_slot_callbacks(s->heap));
+		s->scan = sp_index_beginscan(s->heap, s->index, GetActiveSnapshot(), 1);
+		CurrentResourceOwner = oldowner;
+		MemoryContextSwitchTo(oldcxt);
+		s->subxid = GetCurrentSubTransactionId();
+		s->generation = cache_generation;
+		s->alive = true;
+		dlist_push_head(&live_scans, &s->node);
 	}
-	index_endscan(scan);
-	ExecDropSingleTupleTableSlot(slot);
-	index_close(index, NoLock);
 	table_close(heap, NoLock);
+
+	/* each call reads under the caller's current snapshot */
+	s->scan->xs_snapshot = GetActiveSnapshot();
+	ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_UUID_EQ, id);
+	{
+		/* buffer pins taken by the scan belong to the scan's owner */
+		ResourceOwner oldowner = CurrentResourceOwner;
+
+		CurrentResourceOwner = s->owner;
+		index_rescan(s->scan, &key, 1, NULL, 0);
+		if (index_getnext_slot(s->scan, ForwardScanDirection, s->slot))
+		{
+			slot_getallattrs(s->slot);
+			sp_decode_stream(&cache.map, s->slot->tts_values, s->slot->tts_isnull, out);
+			found = true;
+		}
+		/* do not keep the heap page pinned between calls */
+		ExecClearTuple(s->slot);
+		CurrentResourceOwner = oldowner;
+	}
 	return found;
 }

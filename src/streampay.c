@@ -84,4 +84,5 @@ _PG_init(void)
 	sp_reserve_guc_prefix("streampay");
 
 	CacheRegisterRelcacheCallback(streampay_relcache_callback, (Datum) 0);
+	sp_lookup_init();
 }

@@ -28,7 +28,11 @@ extern bool sp_allow_event_purge;
 /*
  * Find stream 'id' in the streams table of schema 'nsp' under the caller's
  * snapshot and privileges.  Returns false when there is no such row.
+ * *state (initially NULL) keeps an open scan between calls of one call
+ * site; it lives in state_cxt (the call site's fn_mcxt).
  */
-extern bool sp_lookup_stream(Oid nsp, Datum id, sp_stream *out);
+extern bool sp_lookup_stream(Oid nsp, Datum id, sp_stream *out, void **state,
+							 MemoryContext state_cxt);
+extern void sp_lookup_init(void);
 
 #endif							/* STREAMPAY_H */
