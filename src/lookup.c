@@ -337,17 +337,22 @@ sp_lookup_stream(Oid nsp, Datum id, sp_stream *out, void **state, MemoryContext 
 	s->scan->xs_snapshot = GetActiveSnapshot();
 	ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_UUID_EQ, id);
 	{
-		/* buffer pins taken by the scan belong to the scan's owner */
+		/*
+		 * Buffer pins taken by the scan belong to the scan's owner, and what
+		 * the index AM allocates while scanning (btree's killed-items array,
+		 * for one) must live as long as the scan, not just this call.
+		 */
 		ResourceOwner oldowner = CurrentResourceOwner;
+		MemoryContext oldcxt = MemoryContextSwitchTo(state_cxt);
 
 		CurrentResourceOwner = s->owner;
 		index_rescan(s->scan, &key, 1, NULL, 0);
-		if (index_getnext_slot(s->scan, ForwardScanDirection, s->slot))
-		{
+		found = index_getnext_slot(s->scan, ForwardScanDirection, s->slot);
+		if (found)
 			slot_getallattrs(s->slot);
+		MemoryContextSwitchTo(oldcxt);
+		if (found)
 			sp_decode_stream(&cache.map, s->slot->tts_values, s->slot->tts_isnull, out);
-			found = true;
-		}
 		/* do not keep the heap page pinned between calls */
 		ExecClearTuple(s->slot);
 		CurrentResourceOwner = oldowner;
