@@ -10,7 +10,7 @@ CORE_OBJS = src/fixed.o src/accrual.o src/status.o src/transition.o \
 	src/numeric_codec.o src/strkey.o src/evm.o src/keccak.o src/signature.o
 GLUE_OBJS = src/streampay.o src/stream_row.o src/errors.o src/trigger.o \
 	src/lookup.o src/functions.o src/chains.o src/validate.o src/ledger.o \
-	src/webhook.o src/addresses.o
+	src/webhook.o src/addresses.o src/row_support.o
 OBJS = $(CORE_OBJS) $(GLUE_OBJS)
 
 PG_CPPFLAGS = -Isrc

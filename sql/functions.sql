@@ -97,3 +97,20 @@ RESET parallel_setup_cost;
 RESET parallel_tuple_cost;
 RESET min_parallel_table_scan_size;
 RESET max_parallel_workers_per_gather;
+
+-- over a table row, the planner passes the columns instead of the row ...
+EXPLAIN (VERBOSE, COSTS OFF)
+SELECT streampay_accrued(s, '2025-01-01 00:16:40'), streampay_refundable(s) FROM streams s;
+-- ... with the same answers as the composite path (a sub-select's row is not rewritten)
+SELECT count(*) FILTER (WHERE streampay_accrued(s, t) <> streampay_accrued(r, t)
+                           OR streampay_claimable(s, t) <> streampay_claimable(r, t)
+                           OR streampay_refundable(s, t) <> streampay_refundable(r, t)) AS mismatches,
+       count(*) AS compared
+  FROM streams s
+  JOIN LATERAL (SELECT s2 FROM streams s2 WHERE s2.id = s.id OFFSET 0) q(r) ON true,
+       generate_series('2024-12-31'::timestamp, '2025-02-02', '6 hours') t;
+-- the missing side of an outer join gives NULL, as the row form does
+SELECT x, streampay_accrued(s, '2025-01-02') IS NULL AS null_row
+  FROM (VALUES (1)) v(x) LEFT JOIN streams s ON false;
+-- a NULL as_of still gives NULL
+SELECT streampay_accrued(s, NULL) IS NULL AS null_as_of FROM streams s;

@@ -469,3 +469,34 @@ COMMENT ON FUNCTION @extschema@.streampay_complete(uuid) IS
     'Complete a stream that is done, at the transaction time (never before its last settlement)';
 COMMENT ON FUNCTION @extschema@.streampay_settle(uuid) IS
     'Settle a stream at the transaction time (never before its last settlement); returns the amount added';
+
+---------------------------------------------------------------------------
+-- Row forms without the row: the planner rewrites streampay_accrued(s, t)
+-- (and claimable, refundable) over a table row into a call on the columns,
+-- so the executor need not build and the function need not take apart a
+-- whole composite row for every row scanned.
+---------------------------------------------------------------------------
+
+CREATE FUNCTION @extschema@.streampay_accrual_from_columns(
+        kind int4, stream_id uuid, status @extschema@.stream_status, rate_per_second numeric,
+        start_time timestamp, end_time timestamp, total_amount numeric,
+        last_settled_at timestamp, settled_amount numeric, as_of timestamp)
+    RETURNS numeric
+    AS 'MODULE_PATHNAME', 'streampay_accrual_from_columns'
+    LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.streampay_accrual_from_columns(int4, uuid, @extschema@.stream_status,
+        numeric, timestamp, timestamp, numeric, timestamp, numeric, timestamp) IS
+    'Internal: the row forms of streampay_accrued/claimable/refundable (kind 0/1/2) on a row''s columns';
+
+CREATE FUNCTION @extschema@.streampay_row_support(internal) RETURNS internal
+    AS 'MODULE_PATHNAME', 'streampay_row_support'
+    LANGUAGE C STRICT;
+COMMENT ON FUNCTION @extschema@.streampay_row_support(internal) IS
+    'Planner support: turns the row forms over a table row into streampay_accrual_from_columns';
+
+ALTER FUNCTION @extschema@.streampay_accrued(@extschema@.streams) SUPPORT @extschema@.streampay_row_support;
+ALTER FUNCTION @extschema@.streampay_accrued(@extschema@.streams, timestamp) SUPPORT @extschema@.streampay_row_support;
+ALTER FUNCTION @extschema@.streampay_claimable(@extschema@.streams) SUPPORT @extschema@.streampay_row_support;
+ALTER FUNCTION @extschema@.streampay_claimable(@extschema@.streams, timestamp) SUPPORT @extschema@.streampay_row_support;
+ALTER FUNCTION @extschema@.streampay_refundable(@extschema@.streams) SUPPORT @extschema@.streampay_row_support;
+ALTER FUNCTION @extschema@.streampay_refundable(@extschema@.streams, timestamp) SUPPORT @extschema@.streampay_row_support;

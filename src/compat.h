@@ -53,6 +53,13 @@
 #define SP_PROCESS_UTILITY_PASS pstmt, queryString, context, params, queryEnv, dest, qc
 #endif
 
+/* PostgreSQL 14 renamed the fmgroids of overloaded functions. */
+#if PG_VERSION_NUM >= 140000
+#define SP_F_TIMEZONE_TEXT_TIMESTAMPTZ F_TIMEZONE_TEXT_TIMESTAMPTZ
+#else
+#define SP_F_TIMEZONE_TEXT_TIMESTAMPTZ F_TIMESTAMPTZ_ZONE
+#endif
+
 /* _PG_init is declared by fmgr.h from 16 on. */
 #if PG_VERSION_NUM < 160000
 extern void _PG_init(void);

@@ -29,13 +29,6 @@
 #include "stream_row.h"
 #include "streampay.h"
 
-typedef enum money_kind
-{
-	MK_ACCRUED,
-	MK_CLAIMABLE,
-	MK_REFUNDABLE
-} money_kind;
-
 /* Per-call-site cache for the row forms, kept in fn_extra. */
 typedef struct RowCache
 {
@@ -120,17 +113,18 @@ stream_from_row(FunctionCallInfo fcinfo, sp_stream *s)
 }
 
 static Datum
-money(money_kind kind, const sp_stream *s, sp_time t)
+money(sp_money_kind kind, const sp_stream *s, sp_time t)
 {
 	switch (kind)
 	{
-		case MK_ACCRUED:
+		case SP_MONEY_ACCRUED:
 			return sp_fixed_to_datum(sp_accrued(s, t));
-		case MK_CLAIMABLE:
+		case SP_MONEY_CLAIMABLE:
 			return sp_fixed_to_datum(sp_pending(s, t));
-		case MK_REFUNDABLE:
+		case SP_MONEY_REFUNDABLE:
 			return sp_fixed_to_datum(sp_refundable(s, t));
 	}
+	elog(ERROR, "unknown streampay money kind %d", (int) kind);
 	pg_unreachable();
 }
 
@@ -161,9 +155,50 @@ name##_row(PG_FUNCTION_ARGS) \
 	return money(kind, &s, time_arg(fcinfo, 1, (Datum) 0)); \
 }
 
-MONEY_FUNCTIONS(streampay_accrued, MK_ACCRUED)
-MONEY_FUNCTIONS(streampay_claimable, MK_CLAIMABLE)
-MONEY_FUNCTIONS(streampay_refundable, MK_REFUNDABLE)
+MONEY_FUNCTIONS(streampay_accrued, SP_MONEY_ACCRUED)
+MONEY_FUNCTIONS(streampay_claimable, SP_MONEY_CLAIMABLE)
+MONEY_FUNCTIONS(streampay_refundable, SP_MONEY_REFUNDABLE)
+
+/*
+ * streampay_accrual_from_columns(kind, id, status, rate, start, end, total,
+ * last_settled_at, settled, as_of): what the row forms become after
+ * row_support.c's rewrite.  Not STRICT: end_time may be NULL, and a NULL
+ * row (an outer join's missing side) gives NULL like the row form does.
+ */
+PG_FUNCTION_INFO_V1(streampay_accrual_from_columns);
+Datum
+streampay_accrual_from_columns(PG_FUNCTION_ARGS)
+{
+	Oid		   *status_oids = (Oid *) fcinfo->flinfo->fn_extra;
+	Datum		id;
+	sp_stream	s;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(2) || PG_ARGISNULL(9))
+		PG_RETURN_NULL();
+	id = PG_ARGISNULL(1) ? (Datum) 0 : PG_GETARG_DATUM(1);
+	if (PG_ARGISNULL(3) || PG_ARGISNULL(4) || PG_ARGISNULL(6) || PG_ARGISNULL(7) ||
+		PG_ARGISNULL(8))
+		ereport(ERROR,
+				(errcode(ERRCODE_NOT_NULL_VIOLATION),
+				 errmsg("stream %s: status, rate_per_second, start_time, total_amount, last_settled_at and settled_amount must not be null",
+						sp_id_text(id))));
+	if (status_oids == NULL)
+	{
+		status_oids = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, SP_NSTATUS * sizeof(Oid));
+		sp_status_oids(get_fn_expr_argtype(fcinfo->flinfo, 2), status_oids);
+		fcinfo->flinfo->fn_extra = status_oids;
+	}
+	s.status = sp_status_from_oid(status_oids, PG_GETARG_OID(2));
+	s.rate = sp_datum_to_fixed(PG_GETARG_DATUM(3), "rate_per_second", id);
+	s.start = sp_check_finite(PG_GETARG_TIMESTAMP(4), "start_time", id);
+	s.has_end = !PG_ARGISNULL(5);
+	s.end = s.has_end ? sp_check_finite(PG_GETARG_TIMESTAMP(5), "end_time", id) : 0;
+	s.total = sp_datum_to_fixed(PG_GETARG_DATUM(6), "total_amount", id);
+	s.last_settled = sp_check_finite(PG_GETARG_TIMESTAMP(7), "last_settled_at", id);
+	s.settled = sp_datum_to_fixed(PG_GETARG_DATUM(8), "settled_amount", id);
+	return money((sp_money_kind) PG_GETARG_INT32(0), &s,
+				 sp_check_finite(PG_GETARG_TIMESTAMP(9), "as_of", (Datum) 0));
+}
 
 static Datum
 depletion(FunctionCallInfo fcinfo, const sp_stream *s)

@@ -73,24 +73,30 @@ sp_attmap_build(sp_attmap *map, TupleDesc tupdesc)
 				(errcode(ERRCODE_DATATYPE_MISMATCH),
 				 errmsg("column \"status\" of a streampay stream row has type %s, expected stream_status",
 						format_type_be(status_type))));
+	sp_status_oids(status_type, map->status_oid);
+}
+
+void
+sp_status_oids(Oid enumtype, Oid *oids)
+{
 	for (int s = 0; s < SP_NSTATUS; s++)
 	{
-		map->status_oid[s] = GetSysCacheOid2(ENUMTYPOIDNAME, Anum_pg_enum_oid,
-											 ObjectIdGetDatum(status_type),
-											 CStringGetDatum(sp_status_names[s]));
-		if (!OidIsValid(map->status_oid[s]))
+		oids[s] = GetSysCacheOid2(ENUMTYPOIDNAME, Anum_pg_enum_oid,
+								  ObjectIdGetDatum(enumtype),
+								  CStringGetDatum(sp_status_names[s]));
+		if (!OidIsValid(oids[s]))
 			ereport(ERROR,
 					(errcode(ERRCODE_DATATYPE_MISMATCH),
 					 errmsg("enum %s has no label \"%s\"",
-							format_type_be(status_type), sp_status_names[s])));
+							format_type_be(enumtype), sp_status_names[s])));
 	}
 }
 
 sp_status
-sp_status_from_oid(const sp_attmap *map, Oid enumval)
+sp_status_from_oid(const Oid *status_oids, Oid enumval)
 {
 	for (int s = 0; s < SP_NSTATUS; s++)
-		if (map->status_oid[s] == enumval)
+		if (status_oids[s] == enumval)
 			return (sp_status) s;
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -197,7 +203,7 @@ sp_decode_stream(const sp_attmap *map, const Datum *values,
 				 errmsg("stream %s: status, rate_per_second, start_time, total_amount, last_settled_at and settled_amount must not be null",
 						sp_id_text(id))));
 
-	s->status = sp_status_from_oid(map, DatumGetObjectId(values[COL(SP_COL_STATUS)]));
+	s->status = sp_status_from_oid(map->status_oid, DatumGetObjectId(values[COL(SP_COL_STATUS)]));
 	s->rate = sp_datum_to_fixed(values[COL(SP_COL_RATE)], "rate_per_second", id);
 	s->total = sp_datum_to_fixed(values[COL(SP_COL_TOTAL)], "total_amount", id);
 	s->settled = sp_datum_to_fixed(values[COL(SP_COL_SETTLED)], "settled_amount", id);

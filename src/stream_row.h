@@ -59,8 +59,11 @@ extern const sp_attmap *sp_relation_attmap(struct RelationData *rel);
 /* Fill 'map' from 'tupdesc'; errors out if a column is missing or mistyped. */
 extern void sp_attmap_build(sp_attmap *map, TupleDesc tupdesc);
 
+/* The OIDs of enumtype's labels, in sp_status order. */
+extern void sp_status_oids(Oid enumtype, Oid *oids);
+
 /* Enum OID -> core status; errors out on an unknown label. */
-extern sp_status sp_status_from_oid(const sp_attmap *map, Oid enumval);
+extern sp_status sp_status_from_oid(const Oid *status_oids, Oid enumval);
 
 /*
  * Decode the money columns of a deformed row (values/isnull indexed by

@@ -16,6 +16,14 @@ extern void sp_lookup_invalidate(Oid relid);
 extern void sp_chains_invalidate(Oid relid);
 extern void sp_ledger_invalidate(Oid relid);
 
+/* What a money function computes; also streampay_accrual_from_columns' kind. */
+typedef enum sp_money_kind
+{
+	SP_MONEY_ACCRUED = 0,
+	SP_MONEY_CLAIMABLE = 1,
+	SP_MONEY_REFUNDABLE = 2
+} sp_money_kind;
+
 /* Settings (streampay.c). */
 extern char *sp_webhook_secret;
 extern char *sp_webhook_secret_previous;
