@@ -114,3 +114,25 @@ SELECT x, streampay_accrued(s, '2025-01-02') IS NULL AS null_row
   FROM (VALUES (1)) v(x) LEFT JOIN streams s ON false;
 -- a NULL as_of still gives NULL
 SELECT streampay_accrued(s, NULL) IS NULL AS null_as_of FROM streams s;
+
+-- a hand-built row is held to the table's value rules (23514), not computed from
+SELECT streampay_refundable(ROW('00000000-0000-0000-0000-0000000000ff', 'GB5IAA3JGAM2DXAUKWLQXBR5K5AENXEBR64TQOVGQCRJQ2GQ3VV6ZCWS', 'GAOBB5P7YK6237WL22QBMMH7LU5K5SB3TBVLEDQE643RJJUOES5LKBSU',
+                                'active', 1, '2025-01-01', NULL, 10, '2025-01-01', '2025-01-01',
+                                '2025-01-01', 'stellar-testnet', NULL, NULL, NULL, 11)::streams,
+                            '2025-01-02');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT streampay_accrued(ROW('00000000-0000-0000-0000-0000000000ff', 'GB5IAA3JGAM2DXAUKWLQXBR5K5AENXEBR64TQOVGQCRJQ2GQ3VV6ZCWS', 'GAOBB5P7YK6237WL22QBMMH7LU5K5SB3TBVLEDQE643RJJUOES5LKBSU',
+                             'active', -1, '2025-01-01', NULL, 10, '2025-01-01', '2025-01-01',
+                             '2025-01-01', 'stellar-testnet', NULL, NULL, NULL, 0)::streams,
+                         '2025-01-02');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT streampay_accrued(ROW('00000000-0000-0000-0000-0000000000ff', 'GB5IAA3JGAM2DXAUKWLQXBR5K5AENXEBR64TQOVGQCRJQ2GQ3VV6ZCWS', 'GAOBB5P7YK6237WL22QBMMH7LU5K5SB3TBVLEDQE643RJJUOES5LKBSU',
+                             'active', 1, '2025-01-01', '2024-01-01', 10, '2025-01-01', '2025-01-01',
+                             '2025-01-01', 'stellar-testnet', NULL, NULL, NULL, 0)::streams,
+                         '2025-01-02');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+-- the valid neighbour: settled equal to total
+SELECT streampay_refundable(ROW('00000000-0000-0000-0000-0000000000ff', 'GB5IAA3JGAM2DXAUKWLQXBR5K5AENXEBR64TQOVGQCRJQ2GQ3VV6ZCWS', 'GAOBB5P7YK6237WL22QBMMH7LU5K5SB3TBVLEDQE643RJJUOES5LKBSU',
+                                'active', 1, '2025-01-01', NULL, 10, '2025-01-01', '2025-01-01',
+                                '2025-01-01', 'stellar-testnet', NULL, NULL, NULL, 10)::streams,
+                            '2025-01-02') AS nothing_left;

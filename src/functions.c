@@ -28,6 +28,7 @@
 #include "errors.h"
 #include "stream_row.h"
 #include "streampay.h"
+#include "transition.h"
 
 /* Per-call-site cache for the row forms, kept in fn_extra. */
 typedef struct RowCache
@@ -79,6 +80,20 @@ id_from_text(FunctionCallInfo fcinfo)
 							   CStringGetDatum(text_to_cstring(PG_GETARG_TEXT_PP(0))));
 }
 
+/*
+ * A row handed to a function need not come from the table: hold it to the
+ * same value rules an INSERT would, so no balance is computed from a row
+ * that could not exist (accrued above total, negative refundable, ...).
+ */
+static void
+check_row_values(Datum id, const sp_stream *s)
+{
+	sp_rule		rule = sp_check_values(s);
+
+	if (rule != SP_OK)
+		sp_report_rule(rule, id, NULL, s, NULL);
+}
+
 static void
 stream_from_row(FunctionCallInfo fcinfo, sp_stream *s)
 {
@@ -110,6 +125,8 @@ stream_from_row(FunctionCallInfo fcinfo, sp_stream *s)
 	tuple.t_data = td;
 	heap_deform_tuple(&tuple, rc->desc, rc->values, rc->isnull);
 	sp_decode_stream(&rc->map, rc->values, rc->isnull, s);
+	check_row_values(rc->isnull[rc->map.attnum[SP_COL_ID] - 1] ? (Datum) 0 :
+					 rc->values[rc->map.attnum[SP_COL_ID] - 1], s);
 }
 
 static Datum
@@ -196,6 +213,7 @@ streampay_accrual_from_columns(PG_FUNCTION_ARGS)
 	s.total = sp_datum_to_fixed(PG_GETARG_DATUM(6), "total_amount", id);
 	s.last_settled = sp_check_finite(PG_GETARG_TIMESTAMP(7), "last_settled_at", id);
 	s.settled = sp_datum_to_fixed(PG_GETARG_DATUM(8), "settled_amount", id);
+	check_row_values(id, &s);
 	return money((sp_money_kind) PG_GETARG_INT32(0), &s,
 				 sp_check_finite(PG_GETARG_TIMESTAMP(9), "as_of", (Datum) 0));
 }

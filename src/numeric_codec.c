@@ -18,6 +18,8 @@
 #define NUM_SHORT			0x8000
 #define NUM_SPECIAL			0xC000
 #define NUM_NAN				0xC000
+#define NUM_PINF			0xD000
+#define NUM_NINF			0xF000
 #define NUM_EXT_SIGN_MASK	0xF000
 #define NUM_SHORT_SIGN		0x2000
 #define NUM_SHORT_DSCALE_MASK	0x1F80
@@ -66,7 +68,16 @@ sp_numeric_decode(const unsigned char *p, size_t len, sp_fixed *out)
 	switch (header & NUM_SIGN_MASK)
 	{
 		case NUM_SPECIAL:
-			return (header & NUM_EXT_SIGN_MASK) == NUM_NAN ? SP_NUM_NAN : SP_NUM_INFINITE;
+			switch (header & NUM_EXT_SIGN_MASK)
+			{
+				case NUM_NAN:
+					return SP_NUM_NAN;
+				case NUM_PINF:
+				case NUM_NINF:
+					return SP_NUM_INFINITE;
+				default:
+					return SP_NUM_MALFORMED;
+			}
 		case NUM_SHORT:
 			neg = (header & NUM_SHORT_SIGN) != 0;
 			weight = (header & NUM_SHORT_WEIGHT_MASK);

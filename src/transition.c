@@ -33,6 +33,12 @@ check_values(const sp_stream *s, bool check_settled)
 }
 
 sp_rule
+sp_check_values(const sp_stream *s)
+{
+	return check_values(s, true);
+}
+
+sp_rule
 sp_check_insert(sp_stream *s, sp_time now, bool *normalized)
 {
 	sp_rule		r = check_values(s, true);

@@ -47,6 +47,12 @@ typedef struct sp_update
 } sp_update;
 
 /*
+ * The value rules every stream row satisfies (what INSERT checks): for rows
+ * that did not come from the table (ROW(...), function results).
+ */
+extern sp_rule sp_check_values(const sp_stream *s);
+
+/*
  * Check an UPDATE and apply settle-before-change: on SP_OK, u->new carries
  * the settled_amount and last_settled_at to store.
  */

@@ -58,11 +58,24 @@ if [ $((n_ok + n_bad)) -eq 0 ]; then failed=$((failed + 1)); fi
 suite "dump/restore" test/dump_restore.sh
 passed=$((passed + $(grep -c '^ok ' "$results"))); failed=$((failed + $(grep -c '^FAILED' "$results")))
 
-# 4. ALTER EXTENSION UPDATE through every version = a fresh install
+# 4. differential test of the money core against an independent SQL
+#    reference (DIFF_SEED, DIFF_CASES, DIFF_SEQUENCES, DIFF_BUDGET)
+if suite "differential" test/differential/run.sh; then :; else
+	grep -qE '^[0-9]+ passed, [0-9]+ failed$' "$results" || failed=$((failed + 1))
+fi
+tally_lines "$results"
+
+# 5. libFuzzer targets over every decoder, FUZZ_SECONDS each (default 60)
+if suite "fuzz" test/fuzz/run.sh; then :; else
+	grep -qE '^[0-9]+ passed, [0-9]+ failed$' "$results" || failed=$((failed + 1))
+fi
+tally_lines "$results"
+
+# 6. ALTER EXTENSION UPDATE through every version = a fresh install
 suite "upgrade" test/upgrade.sh
 passed=$((passed + $(grep -c '^ok ' "$results"))); failed=$((failed + $(grep -c '^FAILED' "$results")))
 
-# 5. kill -9 under load, recover, check every invariant on every row
+# 7. kill -9 under load, recover, check every invariant on every row
 suite "crash" test/crash.sh
 passed=$((passed + $(grep -c '^ok ' "$results"))); failed=$((failed + $(grep -c '^FAILED' "$results")))
 

@@ -481,6 +481,28 @@ LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
 	echo
 	q -c "SELECT line FROM bench.markdown_results()"
 	echo
+	echo "Notes:"
+	echo
+	echo "- Correctness gate passed before timing: every baseline equals streampay_accrued"
+	echo "  on all $BENCH_N rows at T = $T and at $T_LATE (0 mismatches); the PL/pgSQL"
+	echo "  trigger wrote the same rows and raised the same SQLSTATEs as the C trigger"
+	echo "  ($(grep -c '^UPDATE\|^INSERT' "$OUT/gate.txt") statements on $BENCH_GATE_SAMPLE streams, and workloads 3 and 4 on every row)."
+	echo "- Cluster tuned for a benchmark: synchronous_commit=off, autovacuum off (VACUUM between"
+	echo "  repetitions instead), no parallel query, jit off."
+	echo "- Workload 2 runs every variant with enable_hashjoin, enable_mergejoin and"
+	echo "  enable_memoize off, so the lookup limit is one streams_pkey probe per id, as the"
+	echo "  id form does; the ids table is in random order."
+	echo "- Workloads 3 and 4: \`streampay\` is the C row trigger (status graph,"
+	echo "  settle-before-change and the 0.2.0 validation) with the ledger's AFTER trigger"
+	echo "  disabled, which is the work the PL/pgSQL baseline does; \`streampay_ledger\` is"
+	echo "  the extension as installed (each status change or settlement also appends to"
+	echo "  stream_events).  Each repetition is rolled back and followed by VACUUM."
+	echo "- Workload 5: peak RSS is VmHWM of the backend, which includes the shared buffers it"
+	echo "  touched; private peak = VmHWM - RssShmem - RssFile at the end of the query."
+	echo "- Workload 6 runs the same script (read accrued by id, settle, pause, resume of"
+	echo "  random active streams) with streampay (ledger off / on) and with the PL/pgSQL"
+	echo "  functions and trigger on the copy table bl.streams."
+	echo
 	echo "## Targets (issue 4), as ratios measured in this run"
 	echo
 	q -c "SELECT line FROM bench.markdown_targets()"

@@ -262,6 +262,12 @@ CREATE TABLE diff.seq (c int PRIMARY KEY, id uuid NOT NULL, st ref.state NOT NUL
 CREATE TABLE diff.ops (step int, c int, id uuid, w ref.op, res ref.outcome,
                        c_code text, c_msg text, PRIMARY KEY (step, c));
 
+CREATE FUNCTION diff.state_text(s ref.state) RETURNS text LANGUAGE sql STABLE AS $$
+  SELECT format('status=%s rate=%s start=%s end=%s total=%s settled=%s last_settled_at=%s recipient=%s',
+                s.status, s.rate, ref.ts(s.start_us), ref.ts(s.end_us), s.total, s.settled,
+                ref.ts(s.lsa_us), s.recipient)
+$$;
+
 CREATE FUNCTION diff.case_id(c int) RETURNS uuid LANGUAGE sql IMMUTABLE AS $$
   SELECT ('00000000-0000-4000-8000-' || lpad(to_hex(c), 12, '0'))::uuid
 $$;
@@ -532,7 +538,8 @@ BEGIN
                IS DISTINCT FROM q.st);
     GET DIAGNOSTICS bad = ROW_COUNT;
     INSERT INTO diff.mismatch
-    SELECT 'sequences', c, k, format('after step %s the row is %s, the reference says %s', k, cst, st)
+    SELECT 'sequences', c, k, format('after step %s the row is %s; the reference says %s',
+                                     k, diff.state_text(cst), diff.state_text(st))
       FROM cmp_bad;
     UPDATE diff.seq q SET alive = false FROM cmp_bad b WHERE q.c = b.c;
     DROP TABLE cmp_bad;
@@ -634,7 +641,7 @@ BEGIN
     SELECT 'sequences', c, k,
            CASE WHEN cardinality((res).codes) = 0
                 THEN format('the trigger rejected %s (%s); the reference accepts it, giving %s',
-                            diff.update_sql(id, w), c_msg, (res).st)
+                            diff.update_sql(id, w), c_msg, diff.state_text((res).st))
                 WHEN c_code = 'accep'
                 THEN format('the trigger accepted %s; the reference rejects it with %s',
                             diff.update_sql(id, w), (res).codes)
@@ -669,9 +676,8 @@ END
 $$;
 
 -- Read every live stream through the id forms at one random time each.
-CREATE FUNCTION diff.seq_reads(seed bigint, k int) RETURNS bigint LANGUAGE plpgsql AS $$
-DECLARE
-    n bigint;
+CREATE FUNCTION diff.seq_reads(seed bigint, k int, OUT reads bigint, OUT bad bigint)
+    LANGUAGE plpgsql AS $$
 BEGIN
     CREATE TEMP TABLE reads ON COMMIT DROP AS
     SELECT q.c, q.id, q.st, t_us,
@@ -691,11 +697,12 @@ BEGIN
                           ELSE diff.r(seed, -q.c::bigint * 1000 - k, 91) % (2 * diff.century()) END)
                     AS t_us) t
      WHERE q.alive;
+    GET DIAGNOSTICS reads = ROW_COUNT;
     INSERT INTO diff.mismatch
     SELECT 'reads', c, k,
-           format('stream %s %s as_of %s: C accrued=%s claimable=%s refundable=%s depletion=%s; '
+           format('stream %s (%s) as_of %s: C accrued=%s claimable=%s refundable=%s depletion=%s; '
                   'reference accrued=%s claimable=%s refundable=%s depletion=%s',
-                  id, st, ref.ts(t_us), c_acc, c_pend, c_refund, c_dep,
+                  id, diff.state_text(st), ref.ts(t_us), c_acc, c_pend, c_refund, c_dep,
                   (st).settled + r_pend, r_pend, (st).total - (st).settled - r_pend,
                   CASE WHEN r_dep IS NULL THEN NULL ELSE ref.ts(r_dep::bigint) END)
       FROM reads
@@ -703,9 +710,8 @@ BEGIN
         OR c_pend IS DISTINCT FROM r_pend
         OR c_refund IS DISTINCT FROM (st).total - (st).settled - r_pend
         OR ref.us(c_dep)::numeric IS DISTINCT FROM r_dep;
-    GET DIAGNOSTICS n = ROW_COUNT;
+    GET DIAGNOSTICS bad = ROW_COUNT;
     DROP TABLE reads;
-    RETURN n;
 END
 $$;
 

@@ -99,6 +99,7 @@ n=$(q -c "SELECT diff.seq_init($DIFF_SEED, $DIFF_SEQUENCES)") || die "inserting 
 check inserts $([ "$n" -eq 0 ] && echo 1 || echo 0) "$DIFF_SEQUENCES rows inserted with explicit settlement state, $n differ from the reference"
 seq_bad=0
 read_bad=0
+reads=0
 steps_run=0
 for k in $(seq 1 "$DIFF_STEPS"); do
 	if [ $((SECONDS - started)) -ge "$DIFF_BUDGET" ]; then
@@ -108,7 +109,9 @@ for k in $(seq 1 "$DIFF_STEPS"); do
 	last=false; [ "$k" -eq "$DIFF_STEPS" ] && last=true
 	n=$(q -c "SELECT diff.seq_step($DIFF_SEED, $k, $last)") || die "sequence step $k did not run"
 	seq_bad=$((seq_bad + n))
-	n=$(q -c "SELECT diff.seq_reads($DIFF_SEED, $k)") || die "reads after step $k did not run"
+	out=$(q -F ' ' -c "SELECT * FROM diff.seq_reads($DIFF_SEED, $k)") || die "reads after step $k did not run"
+	read -r n_reads n <<<"$out"
+	reads=$((reads + n_reads))
 	read_bad=$((read_bad + n))
 	steps_run=$k
 done
@@ -117,7 +120,6 @@ stats=$(q -F ' ' -c "SELECT count(*), count(*) FILTER (WHERE cardinality((res).c
                             count(DISTINCT (w).kind), count(*) FILTER (WHERE (res).settles)
                        FROM diff.ops")
 read -r n_ops n_acc n_rej n_kinds n_settle <<<"$stats"
-reads=$(q -c "SELECT count(*) FROM diff.ops")
 check sequences $([ "$seq_bad" -eq 0 ] && [ "$n_ops" -gt 0 ] && echo 1 || echo 0) \
 	"$DIFF_SEQUENCES sequences x $steps_run steps = $n_ops UPDATEs ($n_acc accepted, $n_settle of them settling; $n_rej rejected; $n_kinds kinds), $seq_bad mismatches ($((SECONDS - t0)) s)"
 check reads $([ "$read_bad" -eq 0 ] && [ "$reads" -gt 0 ] && echo 1 || echo 0) \
