@@ -23,14 +23,15 @@ sp_signature_parse(const char *s, size_t len, uint8_t out[SP_SIGNATURE_BYTES])
 {
 	static const char prefix[] = "sha256=";
 	const size_t prefix_len = sizeof(prefix) - 1;
+	const size_t hex_len = (size_t) 2 * SP_SIGNATURE_BYTES;
 
-	if (len == prefix_len + 2 * SP_SIGNATURE_BYTES &&
+	if (len == prefix_len + hex_len &&
 		memcmp(s, prefix, prefix_len) == 0)
 	{
 		s += prefix_len;
 		len -= prefix_len;
 	}
-	if (len != 2 * SP_SIGNATURE_BYTES)
+	if (len != hex_len)
 		return false;
 	for (size_t i = 0; i < SP_SIGNATURE_BYTES; i++)
 	{
