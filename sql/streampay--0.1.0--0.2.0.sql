@@ -441,21 +441,17 @@ CREATE FUNCTION @extschema@.streampay_settle(stream_id uuid) RETURNS numeric
     SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    before numeric;
-    after numeric;
+    t timestamp;
 BEGIN
-    SELECT s.settled_amount INTO before FROM @extschema@.streams s
+    -- lock first, so that the last settlement cannot move before we settle
+    SELECT GREATEST(pg_catalog.timezone('UTC', pg_catalog.now()), s.last_settled_at) INTO t
+      FROM @extschema@.streams s
      WHERE s.id OPERATOR(pg_catalog.=) stream_id FOR NO KEY UPDATE;
     IF NOT FOUND THEN
         RAISE EXCEPTION USING ERRCODE = 'no_data_found',
             MESSAGE = pg_catalog.format('stream %s does not exist', stream_id);
     END IF;
-    -- the row is locked: its last_settled_at is the latest one
-    UPDATE @extschema@.streams s
-       SET last_settled_at = GREATEST(pg_catalog.timezone('UTC', pg_catalog.now()), s.last_settled_at)
-     WHERE s.id OPERATOR(pg_catalog.=) stream_id
-     RETURNING s.settled_amount INTO after;
-    RETURN after OPERATOR(pg_catalog.-) before;
+    RETURN @extschema@.streampay_settle(stream_id, t);
 END
 $$;
 
