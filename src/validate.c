@@ -135,8 +135,13 @@ sp_validate_row(Oid nsp, const sp_attmap *map, Datum *values, const bool *isnull
 	sp_family	family;
 
 	*changed = false;
+
+	/* metadata needs no registry lookup: a metadata-only update stays cheap */
+	if (check[SP_COL_METADATA] && !COLN(SP_COL_METADATA))
+		check_json(COLV(SP_COL_METADATA), stream_id);
+
 	if (!(check[SP_COL_CHAIN] || check[SP_COL_PAYER] || check[SP_COL_RECIPIENT] ||
-		  check[SP_COL_CONTRACT] || check[SP_COL_TXHASH] || check[SP_COL_METADATA]))
+		  check[SP_COL_CONTRACT] || check[SP_COL_TXHASH]))
 		return;
 	if (COLN(SP_COL_CHAIN))
 		return;					/* NOT NULL reports it */
@@ -169,6 +174,4 @@ sp_validate_row(Oid nsp, const sp_attmap *map, Datum *values, const bool *isnull
 		COLV(SP_COL_TXHASH) = check_tx_hash(family, COLV(SP_COL_TXHASH), stream_id);
 		*changed = true;
 	}
-	if (check[SP_COL_METADATA] && !COLN(SP_COL_METADATA))
-		check_json(COLV(SP_COL_METADATA), stream_id);
 }

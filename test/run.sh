@@ -75,7 +75,15 @@ tally_lines "$results"
 suite "upgrade" test/upgrade.sh
 passed=$((passed + $(grep -c '^ok ' "$results"))); failed=$((failed + $(grep -c '^FAILED' "$results")))
 
-# 7. kill -9 under load, recover, check every invariant on every row
+# 7. the benchmark at smoke size: the harness runs and every baseline
+#    agrees with streampay on every row (timings are not judged here)
+if suite "bench smoke" env BENCH_SMOKE=1 test/bench/run.sh; then
+	echo "ok bench smoke: harness ran, baselines agree with streampay"; passed=$((passed + 1))
+else
+	echo "FAILED bench smoke"; failed=$((failed + 1))
+fi
+
+# 8. kill -9 under load, recover, check every invariant on every row
 suite "crash" test/crash.sh
 passed=$((passed + $(grep -c '^ok ' "$results"))); failed=$((failed + $(grep -c '^FAILED' "$results")))
 

@@ -21,6 +21,8 @@ set ylabel 'ns per row (median)'
 set logscale x 2
 set format x '%.0s%c'
 set yrange [0:*]
+set autoscale xfix
+set offsets graph 0.08, graph 0.08, 0, 0
 set grid ytics
 
 variants = 'streampay sql_expr sql_func plpgsql_func scan_limit'

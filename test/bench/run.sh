@@ -26,7 +26,10 @@
 #   BENCH_WORKLOADS        which workloads to run (default "1 2 3 4 5 6")
 #   BENCH_SMOKE=1          N=20000, REPS=1, SCALES="20000 40000", IDS=10000,
 #                          pgbench 5 s
-#   BENCH_KEEP=1           leave the cluster running at the end (for perf)
+#   BENCH_KEEP=1           leave the cluster running at the end (for perf,
+#                          test/bench/profile.sh)
+#   BENCH_REPORT_ONLY=1    with PGHOST/PGPORT of a kept cluster: only redo
+#                          the report from its bench.results
 #
 # Output: a table on stdout; test/bench/out/results.csv (one line per
 # measurement), out/raw.csv (every repetition), out/targets.csv; copies in
@@ -83,6 +86,130 @@ done
 	die "the system clock is before $T2; the transition workload needs event times in the past"
 
 mkdir -p "$OUT"
+
+export PGDATABASE=bench
+PSQL=(psql -X -q -At -v ON_ERROR_STOP=1)
+q() { "${PSQL[@]}" "$@"; }
+settings() {
+	q -c "SELECT string_agg(name || '=' || current_setting(name), ', ' ORDER BY name)
+		FROM pg_settings WHERE name IN ('shared_buffers', 'work_mem', 'max_wal_size', 'synchronous_commit',
+		'autovacuum', 'max_parallel_workers_per_gather', 'jit', 'checkpoint_timeout')"
+}
+
+so_info() {
+	local so
+	so="$("$PG_CONFIG" --pkglibdir)/streampay.so"
+	echo "$(stat -c '%y' "$so" | cut -d. -f1), md5 $(md5sum "$so" | cut -c1-12)"
+}
+
+###########################################################################
+# Report: from bench.results, in this run's cluster or (BENCH_REPORT_ONLY=1)
+# in a cluster an earlier run kept
+###########################################################################
+
+report() {
+	local CPU RAM PGV LOAD SETTINGS EXTV
+	q -f "$BENCH_DIR/report.sql"
+	SETTINGS=$(settings)
+	EXTV=$(q -c "SELECT extversion FROM pg_extension WHERE extname = 'streampay'")
+	q -c "COPY (SELECT * FROM bench.summary ORDER BY workload, ord, scale) TO STDOUT WITH (FORMAT csv, HEADER)" \
+		> "$OUT/results.csv"
+	q -c "COPY (SELECT workload, variant, scale, rep, ms, tps, rows, vmhwm_kb, shmem_kb, file_kb
+		FROM bench.results ORDER BY id) TO STDOUT WITH (FORMAT csv, HEADER)" > "$OUT/raw.csv"
+	q -c "COPY (SELECT * FROM bench.targets ORDER BY target) TO STDOUT WITH (FORMAT csv, HEADER)" \
+		> "$OUT/targets.csv"
+
+	CPU=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
+	RAM=$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
+	PGV=$(q -c "SELECT version()")
+	LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
+
+	{
+		echo "# streampay benchmark: latest result"
+		echo
+		echo "Command: \`$( [ "${BENCH_SMOKE:-0}" = 1 ] && printf 'BENCH_SMOKE=1 ')BENCH_N=$BENCH_N BENCH_REPS=$BENCH_REPS BENCH_SCALES=\"$BENCH_SCALES\" BENCH_PGBENCH_SECONDS=$BENCH_PGBENCH_SECONDS BENCH_PGBENCH_REPS=$BENCH_PGBENCH_REPS test/bench/run.sh\`, $(date -u '+%Y-%m-%d %H:%M UTC')"
+		echo
+		echo "| machine | |"
+		echo "|---|---|"
+		echo "| CPU | $CPU, $(nproc) cores (nproc) |"
+		echo "| RAM | $RAM |"
+		echo "| PostgreSQL | $PGV |"
+		echo "| settings | $SETTINGS |"
+		echo "| streampay | extension $EXTV, streampay.so $SO_INFO |"
+		echo "| load average at the end | $LOAD |"
+		echo
+		echo "Times are the server's execution time (EXPLAIN ANALYZE, TIMING OFF), median"
+		echo "of $BENCH_REPS repetitions after one warm-up.  \`x streampay\` is the"
+		echo "variant's median divided by streampay's in the same workload and scale:"
+		echo "above 1 means streampay is faster.  Workload 6 reports pgbench TPS."
+		echo
+		q -c "SELECT line FROM bench.markdown_results()"
+		echo
+		echo "Notes:"
+		echo
+		if [ -n "${SO_CHANGED:-}" ]; then
+		echo "- **WARNING: streampay.so was reinstalled during $SO_CHANGED.** Connections"
+		echo "  opened after that loaded the new build, so these results mix two builds."
+	fi
+	echo "- Correctness gate passed before timing: every baseline equals streampay_accrued"
+		echo "  on all $BENCH_N rows at T = $T and at $T_LATE (0 mismatches); the PL/pgSQL"
+		echo "  trigger wrote the same rows and raised the same SQLSTATEs as the C trigger"
+		echo "  ($(grep -c '^UPDATE\|^INSERT' "$OUT/gate.txt") statements on $BENCH_GATE_SAMPLE streams, and workloads 3 and 4 on every row)."
+		echo "- Cluster tuned for a benchmark: synchronous_commit=off, autovacuum off (VACUUM between"
+		echo "  repetitions instead), no parallel query, jit off."
+		echo "- Workload 2 runs every variant with enable_hashjoin, enable_mergejoin and"
+		echo "  enable_memoize off, so the lookup limit is one streams_pkey probe per id, as the"
+		echo "  id form does; the ids table is in random order."
+		echo "- Workloads 3 and 4: \`streampay\` is the C row trigger (status graph,"
+		echo "  settle-before-change and the 0.2.0 validation) with the ledger's AFTER trigger"
+		echo "  disabled, which is the work the PL/pgSQL baseline does; \`streampay_ledger\` is"
+		echo "  the extension as installed (each status change or settlement also appends to"
+		echo "  stream_events).  Each repetition is rolled back and followed by VACUUM."
+		echo "- Workload 5: peak RSS is VmHWM of the backend, which includes the shared buffers it"
+		echo "  touched; private peak = VmHWM - RssShmem - RssFile at the end of the query."
+		echo "- Workload 6 runs the same script (read accrued by id, settle, pause, resume of"
+		echo "  random active streams) with streampay (ledger off / on) and with the PL/pgSQL"
+		echo "  functions and trigger on the copy table bl.streams."
+		echo
+		echo "## Targets (issue 4), as ratios measured in this run"
+		echo
+		q -c "SELECT line FROM bench.markdown_targets()"
+	} > "$OUT/results.md"
+
+	# a smoke run (CI) checks the harness and the correctness gate; it does
+	# not replace the published results
+	if [ "${BENCH_SMOKE:-0}" != 1 ]; then
+		cp "$OUT/results.csv" "$BENCH_DIR/results-latest.csv"
+		cp "$OUT/results.md" "$BENCH_DIR/results-latest.md"
+	fi
+	if [ "${BENCH_SMOKE:-0}" != 1 ] && grep -q '^w5,' "$OUT/results.csv"; then
+		(cd "$BENCH_DIR" && gnuplot -e "csv='$OUT/results.csv'; svg='$BENCH_DIR/workload5.svg'" plot.gp) ||
+			sp_log "gnuplot failed; results are in $OUT/results.csv"
+	fi
+
+	echo
+	sed -n '/^| workload/,$p' "$OUT/results.md"
+	echo
+	if [ -n "${SO_CHANGED:-}" ]; then
+		echo "WARNING: streampay.so was reinstalled during $SO_CHANGED: results mix two builds"
+	fi
+	echo "CSV: $OUT/results.csv (copied to test/bench/results-latest.csv); table: test/bench/results-latest.md"
+	if [ "${BENCH_KEEP:-0}" = 1 ]; then
+		echo "cluster kept: PGHOST=$PGHOST PGPORT=$PGPORT PGDATABASE=bench PGUSER=postgres (SP_PGDATA=${SP_PGDATA:-$PGHOST})"
+	fi
+}
+
+
+# BENCH_REPORT_ONLY=1: redo the report (report.sql, CSV, markdown, chart)
+# from the cluster a BENCH_KEEP=1 run left, named by PGHOST and PGPORT.
+if [ "${BENCH_REPORT_ONLY:-0}" = 1 ]; then
+	[ -n "${PGHOST:-}" ] && [ -n "${PGPORT:-}" ] || die "BENCH_REPORT_ONLY=1 needs PGHOST and PGPORT of a kept cluster"
+	export PGUSER=${PGUSER:-postgres}
+	SO_INFO=$(so_info)
+	report
+	exit 0
+fi
+
 rm -f "$OUT"/*.csv "$OUT"/*.txt "$OUT"/*.sql "$OUT"/*.log
 
 sp_install_deps
@@ -106,16 +233,27 @@ if [ "${BENCH_BUILD:-0}" = 1 ] || [ ! -f "$PKGLIB/streampay.so" ] ||
 else
 	sp_log "using the installed $PKGLIB/streampay.so (BENCH_BUILD=1 rebuilds it)"
 fi
-SO_INFO="$(stat -c '%y' "$PKGLIB/streampay.so" | cut -d. -f1), md5 $(md5sum "$PKGLIB/streampay.so" | cut -c1-12)"
+SO_INFO=$(so_info)
+SO_MD5=$(md5sum "$PKGLIB/streampay.so" | cut -c1-12)
+SO_CHANGED=
+
+# Another `make install` during the run would give later connections a
+# different build: say so instead of mixing two builds silently.
+check_so() {
+	local now
+	now=$(md5sum "$PKGLIB/streampay.so" | cut -c1-12)
+	if [ "$now" != "$SO_MD5" ]; then
+		sp_log "WARNING: streampay.so was reinstalled during $1 ($SO_MD5 -> $now)"
+		SO_CHANGED="${SO_CHANGED:+$SO_CHANGED, }$1 ($SO_MD5 -> $now)"
+		SO_MD5=$now
+	fi
+}
 
 sp_start_cluster
 if [ "${BENCH_KEEP:-0}" = 1 ]; then
 	trap - EXIT
 fi
 
-export PGDATABASE=bench
-PSQL=(psql -X -q -At -v ON_ERROR_STOP=1)
-q() { "${PSQL[@]}" "$@"; }
 
 # A benchmark configuration: everything in memory, no checkpoint or
 # autovacuum in the middle of a measurement, one CPU per query so that the
@@ -137,9 +275,7 @@ sp_as_pg "$PG_BIN/pg_ctl" -D "$SP_PGDATA/data" -w -l "$SP_PGDATA/server.log" res
 q -d postgres -c 'CREATE DATABASE bench'
 q -c 'CREATE EXTENSION streampay' -f "$BENCH_DIR/baselines.sql" -f "$BENCH_DIR/setup.sql"
 
-SETTINGS=$(q -c "SELECT string_agg(name || '=' || current_setting(name), ', ' ORDER BY name)
-	FROM pg_settings WHERE name IN ('shared_buffers', 'work_mem', 'max_wal_size', 'synchronous_commit',
-	'autovacuum', 'max_parallel_workers_per_gather', 'jit', 'checkpoint_timeout')")
+SETTINGS=$(settings)
 EXTV=$(q -c "SELECT extversion FROM pg_extension WHERE extname = 'streampay'")
 sp_log "streampay $EXTV; settings: $SETTINGS"
 
@@ -244,6 +380,7 @@ if [ "$gate_fail" != 0 ]; then
 	exit 1
 fi
 echo "gate passed: 0 mismatches"
+check_so "the load and the gate"
 
 ###########################################################################
 # Timing helpers.  Each script interleaves the variants repetition by
@@ -342,6 +479,7 @@ if runs 1; then
 	sp_log "workload 1: accrued of every row, row form ($ROWS rows x $BENCH_REPS reps)"
 	read_workload w1 "$ROWS" "" "${W1_VARIANTS[@]}"
 fi
+check_so "workload 1"
 
 if runs 2; then
 	NIDS=$(q -c "SELECT count(*) FROM bench.ids")
@@ -360,19 +498,22 @@ if runs 2; then
 		"sql_func_id=SELECT sum(bl.accrued_sql_id(i.id, timestamp '$T')) FROM bench.ids i" \
 		"plpgsql_func_id=SELECT sum(bl.accrued_plpgsql_id(i.id, timestamp '$T')) FROM bench.ids i"
 fi
+check_so "workload 2"
 
 if runs 3; then
-	sp_log "workload 3: UPDATE metadata of every row ($ROWS rows x 3 variants x $BENCH_REPS reps, VACUUM between)"
+	sp_log "workload 3: UPDATE metadata of every row ($ROWS rows x 4 trigger set-ups x $BENCH_REPS reps, VACUUM between)"
 	STMTS=("UPDATE @TABLE@ SET metadata = '{\"note\": \"bench\"}'")
 	write_workload w3 "$ROWS"
 fi
+check_so "workload 3"
 
 if runs 4; then
-	sp_log "workload 4: pause then resume every active stream ($NACTIVE rows, 2 statements, $BENCH_REPS reps)"
+	sp_log "workload 4: pause then resume every active stream ($NACTIVE rows, 2 statements, 4 trigger set-ups x $BENCH_REPS reps)"
 	STMTS=("UPDATE @TABLE@ SET status = 'paused', last_settled_at = timestamp '$T1' WHERE status = 'active'"
 		"UPDATE @TABLE@ SET status = 'active', last_settled_at = timestamp '$T2' WHERE status = 'paused' AND last_settled_at = timestamp '$T1'")
 	write_workload w4 $((2 * NACTIVE))
 fi
+check_so "workload 4"
 
 if runs 6; then
 	# Active streams are n = 10k + (k mod 7); the id of stream n is
@@ -417,6 +558,7 @@ SQL
 		done
 	done
 fi
+check_so "workload 6"
 
 if runs 5; then
 	current=$ROWS
@@ -443,82 +585,6 @@ SQL
 		done
 	done
 fi
+check_so "workload 5"
 
-###########################################################################
-# Report
-###########################################################################
-
-q -c "COPY (SELECT * FROM bench.summary ORDER BY workload, ord, scale) TO STDOUT WITH (FORMAT csv, HEADER)" \
-	> "$OUT/results.csv"
-q -c "COPY (SELECT workload, variant, scale, rep, ms, tps, rows, vmhwm_kb, shmem_kb, file_kb
-	FROM bench.results ORDER BY id) TO STDOUT WITH (FORMAT csv, HEADER)" > "$OUT/raw.csv"
-q -c "COPY (SELECT * FROM bench.targets ORDER BY target) TO STDOUT WITH (FORMAT csv, HEADER)" \
-	> "$OUT/targets.csv"
-
-CPU=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
-RAM=$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
-PGV=$(q -c "SELECT version()")
-LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
-
-{
-	echo "# streampay benchmark: latest result"
-	echo
-	echo "Command: \`$( [ "${BENCH_SMOKE:-0}" = 1 ] && printf 'BENCH_SMOKE=1 ')BENCH_N=$BENCH_N BENCH_REPS=$BENCH_REPS BENCH_SCALES=\"$BENCH_SCALES\" BENCH_PGBENCH_SECONDS=$BENCH_PGBENCH_SECONDS test/bench/run.sh\`, $(date -u '+%Y-%m-%d %H:%M UTC')"
-	echo
-	echo "| machine | |"
-	echo "|---|---|"
-	echo "| CPU | $CPU, $(nproc) cores (nproc) |"
-	echo "| RAM | $RAM |"
-	echo "| PostgreSQL | $PGV |"
-	echo "| settings | $SETTINGS |"
-	echo "| streampay | extension $EXTV, streampay.so $SO_INFO |"
-	echo "| load average at the end | $LOAD |"
-	echo
-	echo "Times are the server's execution time (EXPLAIN ANALYZE, TIMING OFF), median"
-	echo "of $BENCH_REPS repetitions after one warm-up.  \`x streampay\` is the"
-	echo "variant's median divided by streampay's in the same workload and scale:"
-	echo "above 1 means streampay is faster.  Workload 6 reports pgbench TPS."
-	echo
-	q -c "SELECT line FROM bench.markdown_results()"
-	echo
-	echo "Notes:"
-	echo
-	echo "- Correctness gate passed before timing: every baseline equals streampay_accrued"
-	echo "  on all $BENCH_N rows at T = $T and at $T_LATE (0 mismatches); the PL/pgSQL"
-	echo "  trigger wrote the same rows and raised the same SQLSTATEs as the C trigger"
-	echo "  ($(grep -c '^UPDATE\|^INSERT' "$OUT/gate.txt") statements on $BENCH_GATE_SAMPLE streams, and workloads 3 and 4 on every row)."
-	echo "- Cluster tuned for a benchmark: synchronous_commit=off, autovacuum off (VACUUM between"
-	echo "  repetitions instead), no parallel query, jit off."
-	echo "- Workload 2 runs every variant with enable_hashjoin, enable_mergejoin and"
-	echo "  enable_memoize off, so the lookup limit is one streams_pkey probe per id, as the"
-	echo "  id form does; the ids table is in random order."
-	echo "- Workloads 3 and 4: \`streampay\` is the C row trigger (status graph,"
-	echo "  settle-before-change and the 0.2.0 validation) with the ledger's AFTER trigger"
-	echo "  disabled, which is the work the PL/pgSQL baseline does; \`streampay_ledger\` is"
-	echo "  the extension as installed (each status change or settlement also appends to"
-	echo "  stream_events).  Each repetition is rolled back and followed by VACUUM."
-	echo "- Workload 5: peak RSS is VmHWM of the backend, which includes the shared buffers it"
-	echo "  touched; private peak = VmHWM - RssShmem - RssFile at the end of the query."
-	echo "- Workload 6 runs the same script (read accrued by id, settle, pause, resume of"
-	echo "  random active streams) with streampay (ledger off / on) and with the PL/pgSQL"
-	echo "  functions and trigger on the copy table bl.streams."
-	echo
-	echo "## Targets (issue 4), as ratios measured in this run"
-	echo
-	q -c "SELECT line FROM bench.markdown_targets()"
-} > "$OUT/results.md"
-
-cp "$OUT/results.csv" "$BENCH_DIR/results-latest.csv"
-cp "$OUT/results.md" "$BENCH_DIR/results-latest.md"
-if grep -q '^w5,' "$OUT/results.csv"; then
-	(cd "$BENCH_DIR" && gnuplot -e "csv='$OUT/results.csv'; svg='$BENCH_DIR/workload5.svg'" plot.gp) ||
-		sp_log "gnuplot failed; results are in $OUT/results.csv"
-fi
-
-echo
-sed -n '/^| workload/,$p' "$OUT/results.md"
-echo
-echo "CSV: $OUT/results.csv (copied to test/bench/results-latest.csv); table: test/bench/results-latest.md"
-if [ "${BENCH_KEEP:-0}" = 1 ]; then
-	echo "cluster kept: PGHOST=$PGHOST PGPORT=$PGPORT PGDATABASE=bench PGUSER=postgres (SP_PGDATA=$SP_PGDATA)"
-fi
+report
