@@ -195,10 +195,8 @@ streampay_accrual_from_columns(PG_FUNCTION_ARGS)
 	id = PG_ARGISNULL(1) ? (Datum) 0 : PG_GETARG_DATUM(1);
 	if (PG_ARGISNULL(3) || PG_ARGISNULL(4) || PG_ARGISNULL(6) || PG_ARGISNULL(7) ||
 		PG_ARGISNULL(8))
-		ereport(ERROR,
-				(errcode(ERRCODE_NOT_NULL_VIOLATION),
-				 errmsg("stream %s: status, rate_per_second, start_time, total_amount, last_settled_at and settled_amount must not be null",
-						sp_id_text(id))));
+		sp_report_null_money(id);
+
 	if (status_oids == NULL)
 	{
 		status_oids = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, SP_NSTATUS * sizeof(Oid));

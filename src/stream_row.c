@@ -187,6 +187,15 @@ sp_check_finite(Timestamp ts, const char *what, Datum stream_id)
 }
 
 void
+sp_report_null_money(Datum stream_id)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_NOT_NULL_VIOLATION),
+			 errmsg("stream %s: status, rate_per_second, start_time, total_amount, last_settled_at and settled_amount must not be null",
+					sp_id_text(stream_id))));
+}
+
+void
 sp_decode_stream(const sp_attmap *map, const Datum *values,
 				 const bool *isnull, sp_stream *s)
 {
@@ -198,10 +207,7 @@ sp_decode_stream(const sp_attmap *map, const Datum *values,
 	if (isnull[COL(SP_COL_STATUS)] || isnull[COL(SP_COL_RATE)] ||
 		isnull[COL(SP_COL_START)] || isnull[COL(SP_COL_TOTAL)] ||
 		isnull[COL(SP_COL_LAST_SETTLED)] || isnull[COL(SP_COL_SETTLED)])
-		ereport(ERROR,
-				(errcode(ERRCODE_NOT_NULL_VIOLATION),
-				 errmsg("stream %s: status, rate_per_second, start_time, total_amount, last_settled_at and settled_amount must not be null",
-						sp_id_text(id))));
+		sp_report_null_money(id);
 
 	s->status = sp_status_from_oid(map->status_oid, DatumGetObjectId(values[COL(SP_COL_STATUS)]));
 	s->rate = sp_datum_to_fixed(values[COL(SP_COL_RATE)], "rate_per_second", id);

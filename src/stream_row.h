@@ -67,10 +67,13 @@ extern sp_status sp_status_from_oid(const Oid *status_oids, Oid enumval);
 
 /*
  * Decode the money columns of a deformed row (values/isnull indexed by
- * attnum - 1) into 's'.  'stream_id' names the row in errors (may be 0).
+ * attnum - 1) into 's'.  Errors name the row by its id column.
  */
 extern void sp_decode_stream(const sp_attmap *map, const Datum *values,
 							 const bool *isnull, sp_stream *s);
+
+/* ereport(ERROR): a money or time column that may not be NULL is. */
+extern void sp_report_null_money(Datum stream_id) pg_attribute_noreturn();
 
 /* numeric Datum <-> sp_fixed; 'what' names the value in errors. */
 extern sp_fixed sp_datum_to_fixed(Datum d, const char *what, Datum stream_id);
