@@ -9,7 +9,7 @@ DATA = sql/streampay--0.1.0.sql sql/streampay--0.1.0--0.2.0.sql
 CORE_OBJS = src/fixed.o src/accrual.o src/status.o src/transition.o \
 	src/numeric_codec.o src/strkey.o src/evm.o src/keccak.o src/signature.o
 GLUE_OBJS = src/streampay.o src/stream_row.o src/errors.o src/trigger.o \
-	src/lookup.o src/functions.o src/chains.o src/validate.o src/ledger.o \
+	src/kept.o src/lookup.o src/functions.o src/chains.o src/validate.o src/ledger.o \
 	src/webhook.o src/addresses.o src/row_support.o
 OBJS = $(CORE_OBJS) $(GLUE_OBJS)
 

@@ -75,3 +75,78 @@ INSERT INTO streams SELECT * FROM (VALUES ('10000000-0000-0000-0000-000000000001
                              NULL::varchar, NULL::text, 640::numeric) x;
 SELECT count(*) AS events_after FROM stream_events WHERE stream_id = '10000000-0000-0000-0000-000000000001';
 ROLLBACK;
+
+-- The append goes straight through the executor's single-row insert, with
+-- the writer kept for the whole statement.  It still honours what a table
+-- promises: user triggers on stream_events, new columns and their defaults
+-- (also when added in the same transaction), the unique external_event_id,
+-- and errors and subtransactions leave nothing behind.
+CREATE TABLE ledger_seen (event_id bigint, event_type text, tag text);
+CREATE FUNCTION ledger_tag() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.event_type = 'rate_changed' AND NEW.rate_per_second = 13 THEN
+        RAISE EXCEPTION 'ledger_tag refuses rate 13';
+    END IF;
+    INSERT INTO ledger_seen VALUES (NEW.event_id, NEW.event_type, TG_WHEN);
+    RETURN NEW;
+END $$;
+CREATE TRIGGER a_tag BEFORE INSERT ON stream_events FOR EACH ROW EXECUTE FUNCTION ledger_tag();
+CREATE TRIGGER b_tag AFTER INSERT ON stream_events FOR EACH ROW EXECUTE FUNCTION ledger_tag();
+INSERT INTO streams (id, payer, recipient, rate_per_second, total_amount, start_time, last_settled_at, created_at)
+SELECT ('3a000000-0000-0000-0000-00000000000' || g)::uuid,
+       'GB5IAA3JGAM2DXAUKWLQXBR5K5AENXEBR64TQOVGQCRJQ2GQ3VV6ZCWS', 'GAOBB5P7YK6237WL22QBMMH7LU5K5SB3TBVLEDQE643RJJUOES5LKBSU',
+       1, 1000000, '2025-03-01', '2025-03-01', '2025-03-01'
+  FROM generate_series(1, 3) g;
+-- one statement, three streams, two events each: one writer, six appends, twelve trigger calls
+UPDATE streams SET rate_per_second = 2, total_amount = 2000000, last_settled_at = '2025-03-01 00:00:10'
+ WHERE id::text LIKE '3a000000-%';
+SELECT event_type, tag, count(*) FROM ledger_seen GROUP BY 1, 2 ORDER BY 1, 2;
+SELECT count(*) AS events_with_ids FROM stream_events
+ WHERE stream_id::text LIKE '3a000000-%' AND event_id IS NOT NULL AND recorded_at IS NOT NULL;
+-- a user trigger's error rolls back the whole statement, ledger included
+UPDATE streams SET rate_per_second = 13, last_settled_at = '2025-03-01 00:00:20'
+ WHERE id::text LIKE '3a000000-%';
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT count(*) AS rate_13_events FROM stream_events WHERE rate_per_second = 13;
+SELECT count(*) AS streams_at_rate_13 FROM streams WHERE rate_per_second = 13;
+-- the neighbour: rate 12 goes through
+UPDATE streams SET rate_per_second = 12, last_settled_at = '2025-03-01 00:00:20'
+ WHERE id = '3a000000-0000-0000-0000-000000000001';
+SELECT event_type, settled_delta, rate_per_second FROM stream_events
+ WHERE stream_id = '3a000000-0000-0000-0000-000000000001' ORDER BY event_id DESC LIMIT 1;
+DROP TRIGGER a_tag ON stream_events;
+DROP TRIGGER b_tag ON stream_events;
+-- inside a rolled-back subtransaction, then in the same transaction a new
+-- column with a default, and a commit: no reference or lock leaks
+BEGIN;
+DO $$
+BEGIN
+    UPDATE streams SET status = 'paused', last_settled_at = '2025-03-01 00:00:30'
+     WHERE id = '3a000000-0000-0000-0000-000000000002';
+    RAISE EXCEPTION 'undo';
+EXCEPTION WHEN raise_exception THEN NULL;
+END $$;
+ALTER TABLE stream_events ADD COLUMN note text DEFAULT 'added in this transaction';
+UPDATE streams SET status = 'paused', last_settled_at = '2025-03-01 00:00:40'
+ WHERE id = '3a000000-0000-0000-0000-000000000002';
+SELECT event_type, occurred_at, note FROM stream_events
+ WHERE stream_id = '3a000000-0000-0000-0000-000000000002' ORDER BY event_id DESC LIMIT 1;
+COMMIT;
+ALTER TABLE stream_events DROP COLUMN note;
+-- an external event id is unique in the ledger however the row gets there
+BEGIN;
+SET LOCAL streampay.event_source = 'webhook';
+SET LOCAL streampay.external_event_id = 'evt-direct-1';
+UPDATE streams SET status = 'active', last_settled_at = '2025-03-01 00:00:50'
+ WHERE id = '3a000000-0000-0000-0000-000000000002';
+SAVEPOINT again;
+UPDATE streams SET status = 'paused', last_settled_at = '2025-03-01 00:01:00'
+ WHERE id = '3a000000-0000-0000-0000-000000000002';
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+ROLLBACK TO again;
+SELECT event_type, source, external_event_id FROM stream_events WHERE external_event_id = 'evt-direct-1';
+COMMIT;
+-- the ledger still sums to settled_amount for every stream
+SELECT count(*) AS streams_whose_ledger_disagrees
+  FROM streams s
+ WHERE s.settled_amount <> (SELECT coalesce(sum(settled_delta), 0) FROM stream_events e WHERE e.stream_id = s.id);

@@ -6,9 +6,10 @@
  * It runs after the BEFORE trigger has settled the row, so OLD and NEW say
  * exactly what happened; it appends one row per kind of change (the first
  * carries the settled delta, so per stream the deltas sum to
- * settled_amount).  The insert goes through a saved SPI plan, as the table
- * owner (like a foreign-key check), so writers of streams need no right on
- * the ledger and cannot write it directly.  'actor' is the user whose
+ * settled_amount).  It inserts straight through the executor's
+ * single-row insert path, as the table owner (like a foreign-key check), so
+ * writers of streams need no right on the ledger and cannot write it
+ * directly.  'actor' is the user whose
  * statement caused the change (for webhook events, the role that called
  * streampay_ingest).
  *
@@ -18,12 +19,16 @@
 #include "compat.h"
 
 #include "access/htup_details.h"
+#include "access/table.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
+#include "executor/executor.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "miscadmin.h"
+#include "rewrite/rewriteHandler.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
@@ -31,10 +36,38 @@
 #include "utils/timestamp.h"
 
 #include "errors.h"
+#include "kept.h"
 #include "stream_row.h"
 #include "streampay.h"
 
-#define LEDGER_NARGS 14
+/*
+ * The columns the trigger fills, by name; stream_events' other columns
+ * (event_id, recorded_at, and any a user adds) get their defaults.
+ */
+typedef enum LedgerCol
+{
+	LC_STREAM_ID,
+	LC_EVENT_TYPE,
+	LC_OCCURRED_AT,
+	LC_FROM_STATUS,
+	LC_TO_STATUS,
+	LC_SETTLED_DELTA,
+	LC_SETTLED_AMOUNT,
+	LC_RATE,
+	LC_TOTAL,
+	LC_ACTOR,
+	LC_SOURCE,
+	LC_EXTERNAL_EVENT_ID,
+	LC_TRANSACTION_HASH,
+	LC_PAYLOAD_DIGEST,
+	LC_NCOLS
+} LedgerCol;
+
+static const char *const ledger_colnames[LC_NCOLS] = {
+	"stream_id", "event_type", "occurred_at", "from_status", "to_status",
+	"settled_delta", "settled_amount", "rate_per_second", "total_amount",
+	"actor", "source", "external_event_id", "transaction_hash", "payload_digest"
+};
 
 typedef struct LedgerCache
 {
@@ -43,68 +76,89 @@ typedef struct LedgerCache
 	Oid			relid;			/* stream_events */
 	Oid			owner;
 	Oid			status_type;
-	SPIPlanPtr	plan;			/* the INSERT */
+	AttrNumber	attnum[LC_NCOLS];
+	int32		hash_typmod;	/* transaction_hash's declared length */
 	SPIPlanPtr	history_plan;	/* does this stream have events already? */
 } LedgerCache;
 
 static LedgerCache cache;
 
+/* bumped whenever the cache is reset: open writers from before are stale */
+static uint64 cache_generation = 0;
+
 void
 sp_ledger_invalidate(Oid relid)
 {
-	/* the saved plan revalidates itself; only the OIDs need refreshing */
+	/*
+	 * Only mark the cache stale: a call in progress keeps using what it
+	 * resolved (it holds the lock that keeps stream_events' definition
+	 * stable); the next one rebuilds it.
+	 */
 	if (relid == InvalidOid || relid == cache.relid)
+	{
 		cache.valid = false;
+		cache_generation++;
+	}
 }
 
+/* Resolve stream_events in nsp: its columns by name and its owner. */
 static void
 resolve(Oid nsp, Oid status_type)
 {
 	Oid			relid = get_relname_relid("stream_events", nsp);
-	HeapTuple	tup;
+	Relation	rel;
+	TupleDesc	desc;
 
 	if (!OidIsValid(relid))
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_TABLE),
 				 errmsg("relation \"%s.stream_events\" does not exist",
 						get_namespace_name(nsp))));
-	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
-	if (!HeapTupleIsValid(tup))
-		elog(ERROR, "cache lookup failed for relation %u", relid);
-	cache.owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
-	ReleaseSysCache(tup);
+	cache.valid = false;
+	rel = table_open(relid, AccessShareLock);
+	desc = RelationGetDescr(rel);
+	if (rel->rd_rel->relkind != RELKIND_RELATION)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("\"%s.stream_events\" is not a plain table",
+						get_namespace_name(nsp))));
 
-	if (cache.plan == NULL || cache.nsp != nsp || cache.status_type != status_type)
+	for (int c = 0; c < LC_NCOLS; c++)
 	{
-		Oid			argtypes[LEDGER_NARGS] = {
-			UUIDOID, TEXTOID, TIMESTAMPOID, status_type, status_type,
-			NUMERICOID, NUMERICOID, NUMERICOID, NUMERICOID,
-			NAMEOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID
-		};
+		cache.attnum[c] = InvalidAttrNumber;
+		for (int i = 0; i < desc->natts; i++)
+		{
+			Form_pg_attribute att = TupleDescAttr(desc, i);
+
+			if (!att->attisdropped && strcmp(NameStr(att->attname), ledger_colnames[c]) == 0)
+				cache.attnum[c] = att->attnum;
+		}
+		if (cache.attnum[c] == InvalidAttrNumber)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_COLUMN),
+					 errmsg("column \"%s\" of relation \"%s.stream_events\" does not exist",
+							ledger_colnames[c], get_namespace_name(nsp))));
+	}
+	cache.hash_typmod = TupleDescAttr(desc, cache.attnum[LC_TRANSACTION_HASH] - 1)->atttypmod;
+
+	cache.owner = rel->rd_rel->relowner;
+	table_close(rel, NoLock);
+
+	if (cache.history_plan == NULL || cache.nsp != nsp)
+	{
+		Oid			argtypes[1] = {UUIDOID};
 		char	   *query;
 		SPIPlanPtr	plan;
-
-		query = psprintf("INSERT INTO %s.stream_events (stream_id, event_type, occurred_at, "
-						 "from_status, to_status, settled_delta, settled_amount, "
-						 "rate_per_second, total_amount, actor, source, external_event_id, "
-						 "transaction_hash, payload_digest) VALUES ($1, $2, $3, $4, $5, $6, "
-						 "$7, $8, $9, $10, $11, $12, $13, pg_catalog.decode($14, 'hex'))",
-						 quote_identifier(get_namespace_name(nsp)));
-		plan = SPI_prepare(query, LEDGER_NARGS, argtypes);
-		if (plan == NULL)
-			elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
-		if (SPI_keepplan(plan) != 0)
-			elog(ERROR, "SPI_keepplan failed");
-		if (cache.plan != NULL)
-			SPI_freeplan(cache.plan);
-		cache.plan = plan;
 
 		query = psprintf("SELECT 1 FROM %s.stream_events WHERE stream_id "
 						 "OPERATOR(pg_catalog.=) $1 LIMIT 1",
 						 quote_identifier(get_namespace_name(nsp)));
+		if (SPI_connect() != SPI_OK_CONNECT)
+			elog(ERROR, "SPI_connect failed");
 		plan = SPI_prepare(query, 1, argtypes);
 		if (plan == NULL || SPI_keepplan(plan) != 0)
 			elog(ERROR, "could not prepare the stream_events history query");
+		SPI_finish();
 		if (cache.history_plan != NULL)
 			SPI_freeplan(cache.history_plan);
 		cache.history_plan = plan;
@@ -144,6 +198,197 @@ nonempty(const char *s)
 	return s != NULL && s[0] != '\0';
 }
 
+/*
+ * The ledger is appended to the way logical replication applies a row:
+ * straight into the heap and its indexes through the executor's
+ * ExecSimpleRelationInsert, which still checks the table's constraints (NOT
+ * NULL, CHECK, the unique external_event_id), fires any row triggers a user
+ * put on stream_events, and evaluates the column defaults (the identity's
+ * nextval, recorded_at's clock).  No plan and no SPI: a saved-plan INSERT
+ * paid an executor start-up and shut-down per event.
+ *
+ * The writer (executor state, the table and its indexes open, constraints
+ * and defaults compiled) is set up once per statement on streams and kept
+ * in the trigger's fn_extra until that statement's executor goes away
+ * (kept.c closes it in time, also on commit and before DDL).
+ *
+ * Like a foreign-key check, the append is the extension's own bookkeeping:
+ * it runs as the ledger's owner and row-level security on stream_events
+ * does not apply to it.
+ */
+typedef struct LedgerWriter
+{
+	sp_kept		kept;			/* first: a LedgerWriter is an sp_kept */
+	uint64		generation;
+	Relation	rel;
+	EState	   *estate;
+	ResultRelInfo *rri;
+	TupleTableSlot *slot;
+	ExprState **defaults;		/* per attribute the trigger does not fill */
+} LedgerWriter;
+
+static void
+writer_close(sp_kept *k)
+{
+	LedgerWriter *w = (LedgerWriter *) k;
+
+	/*
+	 * An error in writer_open may leave it half built.  Closing the result
+	 * relations closes the ledger's indexes and whatever relations firing a
+	 * user's AFTER trigger on stream_events opened.
+	 */
+	if (w->estate != NULL)
+		ExecCloseResultRelations(w->estate);
+	if (w->rel != NULL)
+		table_close(w->rel, NoLock);
+	if (w->estate != NULL)
+	{
+		ExecResetTupleTable(w->estate->es_tupleTable, false);
+		FreeExecutorState(w->estate);
+	}
+	w->rri = NULL;
+	w->rel = NULL;
+	w->estate = NULL;
+}
+
+static void
+writer_open(LedgerWriter *w, MemoryContext cxt)
+{
+	ResourceOwner caller;
+	MemoryContext oldcxt;
+	TupleDesc	desc;
+
+	/*
+	 * Not in cxt: a context's children are deleted before its reset
+	 * callbacks run, and the executor state must outlive cxt's callback that
+	 * frees it.  After an abort that forgot the writer, the transaction's
+	 * context takes it away.
+	 */
+	w->estate = NULL;
+	w->rel = NULL;
+	w->rri = NULL;
+	oldcxt = MemoryContextSwitchTo(CurTransactionContext);
+	caller = sp_kept_begin(&w->kept, cxt, writer_close);
+	PG_TRY();
+	{
+		w->estate = CreateExecutorState();
+		MemoryContextSwitchTo(w->estate->es_query_cxt);
+		w->rel = table_open(cache.relid, RowExclusiveLock);
+		w->rri = makeNode(ResultRelInfo);
+		InitResultRelInfo(w->rri, w->rel, 0, NULL, 0);
+		/* so that firing AFTER triggers on it finds it rather than reopening it */
+		w->estate->es_opened_result_relations =
+			lappend(w->estate->es_opened_result_relations, w->rri);
+		ExecOpenIndices(w->rri, false);
+		desc = RelationGetDescr(w->rel);
+		w->slot = ExecInitExtraTupleSlot(w->estate, desc, &TTSOpsVirtual);
+		w->defaults = palloc0(desc->natts * sizeof(ExprState *));
+		for (int i = 0; i < desc->natts; i++)
+		{
+			Form_pg_attribute att = TupleDescAttr(desc, i);
+			bool		filled = false;
+			Node	   *expr;
+
+			for (int c = 0; c < LC_NCOLS; c++)
+				filled |= cache.attnum[c] == att->attnum;
+			if (filled || att->attisdropped || att->attgenerated)
+				continue;
+			expr = build_column_default(w->rel, att->attnum);
+			if (expr != NULL)
+				w->defaults[i] = ExecPrepareExpr((Expr *) expr, w->estate);
+		}
+		w->generation = cache_generation;
+	}
+	PG_FINALLY();
+	{
+		CurrentResourceOwner = caller;
+		MemoryContextSwitchTo(oldcxt);
+	}
+	PG_END_TRY();
+}
+
+static void
+ledger_append(LedgerWriter *w, const sp_attmap *map, const Datum *nv,
+			  const sp_stream *old, const sp_stream *new, bool is_update,
+			  bool webhook, Datum actor, const LedgerRow *rows, int nrows)
+{
+	EState	   *estate = w->estate;
+	TupleTableSlot *slot = w->slot;
+	ExprContext *econtext = GetPerTupleExprContext(estate);
+	int			natts = slot->tts_tupleDescriptor->natts;
+	Datum	   *values = slot->tts_values;
+	bool	   *isnull = slot->tts_isnull;
+	Datum		hash = (Datum) 0;
+	ResourceOwner caller;
+
+	if (webhook && nonempty(sp_event_transaction_hash))
+	{
+		/* the GUC is internal, but keep varchar(n)'s promise anyway */
+		if (cache.hash_typmod >= (int32) VARHDRSZ &&
+			strlen(sp_event_transaction_hash) > (size_t) (cache.hash_typmod - VARHDRSZ))
+			ereport(ERROR,
+					(errcode(ERRCODE_STRING_DATA_RIGHT_TRUNCATION),
+					 errmsg("transaction hash for the ledger is longer than %d characters",
+							cache.hash_typmod - (int32) VARHDRSZ)));
+		hash = CStringGetTextDatum(sp_event_transaction_hash);
+	}
+
+	estate->es_output_cid = GetCurrentCommandId(true);
+
+	/*
+	 * What the inserts pin or open for the writer's lifetime (the slots the
+	 * executor makes on first use for user triggers, say) must belong to the
+	 * writer's owner, which releases them when the writer closes.
+	 */
+	caller = CurrentResourceOwner;
+	CurrentResourceOwner = w->kept.owner;
+	/* row triggers a user may have put on stream_events fire at its end */
+	AfterTriggerBeginQuery();
+	for (int i = 0; i < nrows; i++)
+	{
+		bool		first_webhook_row = webhook && i == 0;
+
+		ExecClearTuple(slot);
+		for (int a = 0; a < natts; a++)
+		{
+			isnull[a] = true;
+			values[a] = (Datum) 0;
+			if (w->defaults[a] != NULL)
+				values[a] = ExecEvalExprSwitchContext(w->defaults[a], econtext, &isnull[a]);
+		}
+#define SET(col, datum) (values[cache.attnum[col] - 1] = (datum), isnull[cache.attnum[col] - 1] = false)
+		SET(LC_STREAM_ID, nv[map->attnum[SP_COL_ID] - 1]);
+		SET(LC_EVENT_TYPE, CStringGetTextDatum(rows[i].type));
+		SET(LC_OCCURRED_AT, is_update ? TimestampGetDatum((Timestamp) new->last_settled)
+			: nv[map->attnum[SP_COL_CREATED] - 1]);
+		if (is_update)
+			SET(LC_FROM_STATUS, ObjectIdGetDatum(map->status_oid[old->status]));
+		SET(LC_TO_STATUS, ObjectIdGetDatum(map->status_oid[new->status]));
+		SET(LC_SETTLED_DELTA, sp_fixed_to_datum(rows[i].delta));
+		SET(LC_SETTLED_AMOUNT, sp_fixed_to_datum(new->settled));
+		SET(LC_RATE, sp_fixed_to_datum(new->rate));
+		SET(LC_TOTAL, sp_fixed_to_datum(new->total));
+		SET(LC_ACTOR, actor);
+		SET(LC_SOURCE, CStringGetTextDatum(webhook ? "webhook" : "sql"));
+		if (first_webhook_row && nonempty(sp_external_event_id))
+			SET(LC_EXTERNAL_EVENT_ID, CStringGetTextDatum(sp_external_event_id));
+		if (hash != (Datum) 0)
+			SET(LC_TRANSACTION_HASH, hash);
+		if (first_webhook_row && nonempty(sp_event_payload_digest))
+			SET(LC_PAYLOAD_DIGEST,
+				DirectFunctionCall2(binary_decode,
+									CStringGetTextDatum(sp_event_payload_digest),
+									CStringGetTextDatum("hex")));
+#undef SET
+		ExecStoreVirtualTuple(slot);
+		ExecSimpleRelationInsert(w->rri, estate, slot);
+		ExecClearTuple(slot);
+		ResetPerTupleExprContext(estate);
+	}
+	AfterTriggerEndQuery(estate);
+	CurrentResourceOwner = caller;
+}
+
 PG_FUNCTION_INFO_V1(streampay_ledger_trigger);
 Datum
 streampay_ledger_trigger(PG_FUNCTION_ARGS)
@@ -159,8 +404,8 @@ streampay_ledger_trigger(PG_FUNCTION_ARGS)
 	bool		is_update;
 	LedgerRow	rows[6];
 	int			nrows = 0;
-	Datum		args[LEDGER_NARGS];
-	char		argnulls[LEDGER_NARGS];
+	Datum		actor;
+	LedgerWriter *w;
 	bool		webhook;
 	Oid			save_userid;
 	int			save_sec;
@@ -220,15 +465,30 @@ streampay_ledger_trigger(PG_FUNCTION_ARGS)
 	 * its owner (SECURITY DEFINER), so for webhook events take the role that
 	 * called it, outside any security-definer function.
 	 */
-	args[9] = DirectFunctionCall1(namein,
-								  CStringGetDatum(GetUserNameFromId(webhook ? GetOuterUserId() : GetUserId(),
-																	false)));
+	actor = DirectFunctionCall1(namein,
+								CStringGetDatum(GetUserNameFromId(webhook ? GetOuterUserId() : GetUserId(),
+																  false)));
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	if (!cache.valid || cache.nsp != RelationGetNamespace(rel) ||
-		cache.status_type != status_type)
-		resolve(RelationGetNamespace(rel), status_type);
+	/* taking the lock may process invalidations: resolve until stable */
+	w = (LedgerWriter *) fcinfo->flinfo->fn_extra;
+	for (;;)
+	{
+		if (!cache.valid || cache.nsp != RelationGetNamespace(rel) ||
+			cache.status_type != status_type)
+			resolve(RelationGetNamespace(rel), status_type);
+		if (w != NULL && w->kept.alive &&
+			(w->generation != cache_generation || RelationGetRelid(w->rel) != cache.relid))
+			sp_kept_close(&w->kept);
+		if (w == NULL)
+		{
+			w = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(LedgerWriter));
+			fcinfo->flinfo->fn_extra = w;
+		}
+		if (!w->kept.alive)
+			writer_open(w, fcinfo->flinfo->fn_mcxt);
+		if (cache.valid)
+			break;
+	}
 
 	GetUserIdAndSecContext(&save_userid, &save_sec);
 	SetUserIdAndSecContext(cache.owner,
@@ -242,46 +502,19 @@ streampay_ledger_trigger(PG_FUNCTION_ARGS)
 	{
 		Datum		idarg[1] = {nv[map->attnum[SP_COL_ID] - 1]};
 
+		if (SPI_connect() != SPI_OK_CONNECT)
+			elog(ERROR, "SPI_connect failed");
 		if (SPI_execute_plan(cache.history_plan, idarg, NULL, true, 1) != SPI_OK_SELECT)
 			elog(ERROR, "could not read stream_events");
 		if (SPI_processed > 0)
 			nrows = 0;
+		SPI_finish();
 	}
 
-	for (int i = 0; i < nrows; i++)
-	{
-		bool		first_webhook_row = webhook && i == 0;
-
-		memset(argnulls, ' ', sizeof(argnulls));
-		args[0] = nv[map->attnum[SP_COL_ID] - 1];
-		args[1] = CStringGetTextDatum(rows[i].type);
-		args[2] = is_update ? TimestampGetDatum((Timestamp) new.last_settled)
-			: nv[map->attnum[SP_COL_CREATED] - 1];
-		args[3] = ObjectIdGetDatum(map->status_oid[old.status]);
-		if (!is_update)
-			argnulls[3] = 'n';
-		args[4] = ObjectIdGetDatum(map->status_oid[new.status]);
-		args[5] = sp_fixed_to_datum(rows[i].delta);
-		args[6] = sp_fixed_to_datum(new.settled);
-		args[7] = sp_fixed_to_datum(new.rate);
-		args[8] = sp_fixed_to_datum(new.total);
-		args[10] = CStringGetTextDatum(webhook ? "webhook" : "sql");
-		args[11] = first_webhook_row && nonempty(sp_external_event_id) ?
-			CStringGetTextDatum(sp_external_event_id) : (Datum) 0;
-		argnulls[11] = args[11] ? ' ' : 'n';
-		args[12] = webhook && nonempty(sp_event_transaction_hash) ?
-			CStringGetTextDatum(sp_event_transaction_hash) : (Datum) 0;
-		argnulls[12] = args[12] ? ' ' : 'n';
-		args[13] = first_webhook_row && nonempty(sp_event_payload_digest) ?
-			CStringGetTextDatum(sp_event_payload_digest) : (Datum) 0;
-		argnulls[13] = args[13] ? ' ' : 'n';
-
-		if (SPI_execute_plan(cache.plan, args, argnulls, false, 0) != SPI_OK_INSERT)
-			elog(ERROR, "could not append to stream_events");
-	}
+	if (nrows > 0)
+		ledger_append(w, map, nv, &old, &new, is_update, webhook, actor, rows, nrows);
 
 	SetUserIdAndSecContext(save_userid, save_sec);
-	SPI_finish();
 	return PointerGetDatum(NULL);
 }
 

@@ -12,10 +12,6 @@
 #include "compat.h"
 
 #include "access/htup_details.h"
-#include "access/xact.h"
-#include "lib/ilist.h"
-#include "tcop/utility.h"
-#include "utils/resowner.h"
 #include "access/relation.h"
 #include "access/stratnum.h"
 #include "access/table.h"
@@ -35,6 +31,7 @@
 #include "utils/snapmgr.h"
 
 #include "errors.h"
+#include "kept.h"
 #include "stream_row.h"
 #include "streampay.h"
 
@@ -66,135 +63,36 @@ sp_lookup_invalidate(Oid relid)
 /*
  * An open primary-key scan kept between calls of one call site (fn_extra),
  * so that looking up 100,000 ids costs 100,000 rescans, like a nested loop
- * join, rather than 100,000 scan set-ups.
- *
- * Its resources (relation references, buffer pins, the index lock) belong to
- * a private resource owner, a child of the (sub)transaction's, so that the
- * end of a portal or query does not release them under us (plpgsql keeps
- * call sites alive across statements).  It is closed, and its owner
- * released into the parent, when the call site's memory goes away, before
- * the subtransaction that opened it commits, or before the transaction
- * commits.  On abort the parent owner releases everything itself and the
- * scan is only forgotten.
+ * join, rather than 100,000 scan set-ups.  kept.c closes it in time.
  */
 typedef struct IdScan
 {
-	dlist_node	node;			/* in live_scans while alive */
-	bool		alive;
+	sp_kept		kept;			/* first: an IdScan is an sp_kept */
 	Relation	heap;
 	Relation	index;
 	IndexScanDesc scan;
 	TupleTableSlot *slot;
-	ResourceOwner owner;
-	SubTransactionId subxid;
 	uint64		generation;
-	MemoryContextCallback cb;
 } IdScan;
 
-static dlist_head live_scans = DLIST_STATIC_INIT(live_scans);
-
 static void
-idscan_forget(IdScan *s)
+idscan_close(sp_kept *k)
 {
-	if (!s->alive)
-		return;
-	s->alive = false;
-	dlist_delete(&s->node);
-}
+	IdScan	   *s = (IdScan *) k;
 
-static void
-idscan_close(IdScan *s)
-{
-	ResourceOwner save = CurrentResourceOwner;
-
-	if (!s->alive)
-		return;
-	idscan_forget(s);
-	CurrentResourceOwner = s->owner;
-	index_endscan(s->scan);
-	ExecDropSingleTupleTableSlot(s->slot);
-	index_close(s->index, NoLock);
-	table_close(s->heap, NoLock);
-	CurrentResourceOwner = save;
-	/* hand the lock to the parent owner, as a subtransaction commit does */
-	ResourceOwnerRelease(s->owner, RESOURCE_RELEASE_BEFORE_LOCKS, true, false);
-	ResourceOwnerRelease(s->owner, RESOURCE_RELEASE_LOCKS, true, false);
-	ResourceOwnerRelease(s->owner, RESOURCE_RELEASE_AFTER_LOCKS, true, false);
-	ResourceOwnerDelete(s->owner);
-	s->owner = NULL;
-}
-
-static void
-idscan_context_gone(void *arg)
-{
-	idscan_close((IdScan *) arg);
-}
-
-static void
-lookup_xact_callback(XactEvent event, void *arg)
-{
-	dlist_mutable_iter iter;
-
-	dlist_foreach_modify(iter, &live_scans)
-	{
-		IdScan	   *s = dlist_container(IdScan, node, iter.cur);
-
-		if (event == XACT_EVENT_PRE_COMMIT || event == XACT_EVENT_PARALLEL_PRE_COMMIT ||
-			event == XACT_EVENT_PRE_PREPARE)
-			idscan_close(s);
-		else if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT)
-			idscan_forget(s);
-	}
-}
-
-static void
-lookup_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
-						SubTransactionId parentSubid, void *arg)
-{
-	dlist_mutable_iter iter;
-
-	dlist_foreach_modify(iter, &live_scans)
-	{
-		IdScan	   *s = dlist_container(IdScan, node, iter.cur);
-
-		/* subtransaction ids grow with nesting: >= mySubid is this one or a child */
-		if (s->subxid < mySubid)
-			continue;
-		if (event == SUBXACT_EVENT_PRE_COMMIT_SUB)
-			idscan_close(s);
-		else if (event == SUBXACT_EVENT_ABORT_SUB)
-			idscan_forget(s);
-	}
-}
-
-static ProcessUtility_hook_type prev_process_utility = NULL;
-
-/*
- * DDL in the same transaction (ALTER TABLE streams, DROP EXTENSION, ...)
- * refuses to run while this session holds the table open.  Open scans are
- * only a cache: close them all before any utility statement; call sites
- * still running reopen theirs on their next call.
- */
-static void
-lookup_process_utility(SP_PROCESS_UTILITY_ARGS)
-{
-	dlist_mutable_iter iter;
-
-	dlist_foreach_modify(iter, &live_scans)
-		idscan_close(dlist_container(IdScan, node, iter.cur));
-	if (prev_process_utility)
-		prev_process_utility(SP_PROCESS_UTILITY_PASS);
-	else
-		standard_ProcessUtility(SP_PROCESS_UTILITY_PASS);
-}
-
-void
-sp_lookup_init(void)
-{
-	RegisterXactCallback(lookup_xact_callback, NULL);
-	RegisterSubXactCallback(lookup_subxact_callback, NULL);
-	prev_process_utility = ProcessUtility_hook;
-	ProcessUtility_hook = lookup_process_utility;
+	/* an error while opening may leave it half built */
+	if (s->scan != NULL)
+		index_endscan(s->scan);
+	if (s->slot != NULL)
+		ExecDropSingleTupleTableSlot(s->slot);
+	if (s->index != NULL)
+		index_close(s->index, NoLock);
+	if (s->heap != NULL)
+		table_close(s->heap, NoLock);
+	s->scan = NULL;
+	s->slot = NULL;
+	s->index = NULL;
+	s->heap = NULL;
 }
 
 static void
@@ -299,26 +197,22 @@ sp_lookup_stream(Oid nsp, Datum id, sp_stream *out, void **state, MemoryContext 
 	}
 
 	/* reuse this call site's open scan while the relation has not changed */
-	if (s != NULL && s->alive &&
+	if (s != NULL && s->kept.alive &&
 		(s->generation != cache_generation || RelationGetRelid(s->heap) != cache.relid))
-		idscan_close(s);
-	if (s == NULL || !s->alive)
+		sp_kept_close(&s->kept);
+	if (s == NULL || !s->kept.alive)
 	{
 		MemoryContext oldcxt;
-		ResourceOwner oldowner = CurrentResourceOwner;
+		ResourceOwner oldowner;
 
 		if (s == NULL)
 		{
 			s = MemoryContextAllocZero(state_cxt, sizeof(IdScan));
-			s->cb.func = idscan_context_gone;
-			s->cb.arg = s;
-			MemoryContextRegisterResetCallback(state_cxt, &s->cb);
 			*state = s;
 		}
 		/* the scan outlives this call: allocate it with the call site */
 		oldcxt = MemoryContextSwitchTo(state_cxt);
-		s->owner = ResourceOwnerCreate(CurTransactionResourceOwner, "streampay lookup");
-		CurrentResourceOwner = s->owner;
+		oldowner = sp_kept_begin(&s->kept, state_cxt, idscan_close);
 		s->heap = table_open(cache.relid, AccessShareLock);
 		s->index = index_open(cache.indexid, AccessShareLock);
 		s->slot = MakeSingleTupleTableSlot(RelationGetDescr(s->heap),
@@ -326,10 +220,7 @@ sp_lookup_stream(Oid nsp, Datum id, sp_stream *out, void **state, MemoryContext 
 		s->scan = sp_index_beginscan(s->heap, s->index, GetActiveSnapshot(), 1);
 		CurrentResourceOwner = oldowner;
 		MemoryContextSwitchTo(oldcxt);
-		s->subxid = GetCurrentSubTransactionId();
 		s->generation = cache_generation;
-		s->alive = true;
-		dlist_push_head(&live_scans, &s->node);
 	}
 	table_close(heap, NoLock);
 
@@ -345,7 +236,7 @@ sp_lookup_stream(Oid nsp, Datum id, sp_stream *out, void **state, MemoryContext 
 		ResourceOwner oldowner = CurrentResourceOwner;
 		MemoryContext oldcxt = MemoryContextSwitchTo(state_cxt);
 
-		CurrentResourceOwner = s->owner;
+		CurrentResourceOwner = s->kept.owner;
 		index_rescan(s->scan, &key, 1, NULL, 0);
 		found = index_getnext_slot(s->scan, ForwardScanDirection, s->slot);
 		if (found)

@@ -12,6 +12,7 @@
 #include "utils/guc.h"
 #include "utils/inval.h"
 
+#include "kept.h"
 #include "streampay.h"
 
 PG_MODULE_MAGIC;
@@ -84,5 +85,5 @@ _PG_init(void)
 	sp_reserve_guc_prefix("streampay");
 
 	CacheRegisterRelcacheCallback(streampay_relcache_callback, (Datum) 0);
-	sp_lookup_init();
+	sp_kept_init();
 }

@@ -41,6 +41,5 @@ extern bool sp_allow_event_purge;
  */
 extern bool sp_lookup_stream(Oid nsp, Datum id, sp_stream *out, void **state,
 							 MemoryContext state_cxt);
-extern void sp_lookup_init(void);
 
 #endif							/* STREAMPAY_H */
