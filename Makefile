@@ -3,7 +3,8 @@
 
 EXTENSION = streampay
 MODULE_big = streampay
-DATA = sql/streampay--0.1.0.sql sql/streampay--0.1.0--0.2.0.sql
+DATA = sql/streampay--0.1.0.sql sql/streampay--0.1.0--0.2.0.sql \
+	sql/streampay--0.2.0--0.3.0.sql
 
 # pure core (no PostgreSQL headers) and the fmgr/trigger glue
 CORE_OBJS = src/fixed.o src/accrual.o src/status.o src/transition.o \
@@ -23,7 +24,7 @@ REGRESS_OPTS = --load-extension=streampay
 
 # race tests: test/specs/*.spec, expected output in test/expected
 ISOLATION = pause_cancel pause_resume settle_settle settle_cancel rate_settle \
-	topup_cancel complete_due_pause implicit_time
+	topup_cancel complete_due_pause implicit_time ingest_twice
 ISOLATION_OPTS = --inputdir=test --load-extension=streampay
 
 PG_CONFIG ?= pg_config

@@ -193,7 +193,11 @@ report() {
 	if [ -n "${SO_CHANGED:-}" ]; then
 		echo "WARNING: streampay.so was reinstalled during $SO_CHANGED: results mix two builds"
 	fi
-	echo "CSV: $OUT/results.csv (copied to test/bench/results-latest.csv); table: test/bench/results-latest.md"
+	if [ "${BENCH_SMOKE:-0}" != 1 ]; then
+		echo "CSV: $OUT/results.csv (copied to test/bench/results-latest.csv); table: test/bench/results-latest.md"
+	else
+		echo "CSV: $OUT/results.csv (smoke run: the published test/bench/results-latest.* are left alone)"
+	fi
 	if [ "${BENCH_KEEP:-0}" = 1 ]; then
 		echo "cluster kept: PGHOST=$PGHOST PGPORT=$PGPORT PGDATABASE=bench PGUSER=postgres (SP_PGDATA=${SP_PGDATA:-$PGHOST})"
 	fi
