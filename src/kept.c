@@ -74,6 +74,7 @@ kept_xact_callback(XactEvent event, void *arg)
 
 	dlist_foreach_modify(iter, &live)
 	{
+		/* cppcheck-suppress nullPointer ; offsetof-style macro, not a NULL */
 		sp_kept    *k = dlist_container(sp_kept, node, iter.cur);
 
 		if (event == XACT_EVENT_PRE_COMMIT || event == XACT_EVENT_PARALLEL_PRE_COMMIT ||
@@ -92,6 +93,7 @@ kept_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 
 	dlist_foreach_modify(iter, &live)
 	{
+		/* cppcheck-suppress nullPointer ; offsetof-style macro, not a NULL */
 		sp_kept    *k = dlist_container(sp_kept, node, iter.cur);
 
 		/* subtransaction ids grow with nesting: >= mySubid is this one or a child */
@@ -118,7 +120,10 @@ kept_process_utility(SP_PROCESS_UTILITY_ARGS)
 	dlist_mutable_iter iter;
 
 	dlist_foreach_modify(iter, &live)
+	{
+		/* cppcheck-suppress nullPointer ; offsetof-style macro, not a NULL */
 		sp_kept_close(dlist_container(sp_kept, node, iter.cur));
+	}
 	if (prev_process_utility)
 		prev_process_utility(SP_PROCESS_UTILITY_PASS);
 	else

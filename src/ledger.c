@@ -251,12 +251,39 @@ writer_close(sp_kept *k)
 	w->estate = NULL;
 }
 
+/*
+ * The default of each column the trigger does not fill (the identity's
+ * nextval, recorded_at's clock, and those of any column a user adds),
+ * compiled in estate; NULL where there is none.
+ */
+static ExprState **
+writer_defaults(Relation rel, EState *estate)
+{
+	TupleDesc	desc = RelationGetDescr(rel);
+	ExprState **defaults = palloc0(desc->natts * sizeof(ExprState *));
+
+	for (int i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+		bool		filled = false;
+		Node	   *expr;
+
+		for (int c = 0; c < LC_NCOLS; c++)
+			filled |= cache.attnum[c] == att->attnum;
+		if (filled || att->attisdropped || att->attgenerated)
+			continue;
+		expr = build_column_default(rel, att->attnum);
+		if (expr != NULL)
+			defaults[i] = ExecPrepareExpr((Expr *) expr, estate);
+	}
+	return defaults;
+}
+
 static void
 writer_open(LedgerWriter *w, MemoryContext cxt)
 {
 	ResourceOwner caller;
 	MemoryContext oldcxt;
-	TupleDesc	desc;
 
 	/*
 	 * Not in cxt: a context's children are deleted before its reset
@@ -280,23 +307,8 @@ writer_open(LedgerWriter *w, MemoryContext cxt)
 		w->estate->es_opened_result_relations =
 			lappend(w->estate->es_opened_result_relations, w->rri);
 		ExecOpenIndices(w->rri, false);
-		desc = RelationGetDescr(w->rel);
-		w->slot = ExecInitExtraTupleSlot(w->estate, desc, &TTSOpsVirtual);
-		w->defaults = palloc0(desc->natts * sizeof(ExprState *));
-		for (int i = 0; i < desc->natts; i++)
-		{
-			Form_pg_attribute att = TupleDescAttr(desc, i);
-			bool		filled = false;
-			Node	   *expr;
-
-			for (int c = 0; c < LC_NCOLS; c++)
-				filled |= cache.attnum[c] == att->attnum;
-			if (filled || att->attisdropped || att->attgenerated)
-				continue;
-			expr = build_column_default(w->rel, att->attnum);
-			if (expr != NULL)
-				w->defaults[i] = ExecPrepareExpr((Expr *) expr, w->estate);
-		}
+		w->slot = ExecInitExtraTupleSlot(w->estate, RelationGetDescr(w->rel), &TTSOpsVirtual);
+		w->defaults = writer_defaults(w->rel, w->estate);
 		w->generation = cache_generation;
 	}
 	PG_FINALLY();
