@@ -25,7 +25,7 @@ FUZZ_SECONDS=${FUZZ_SECONDS:-60}
 case $FUZZ_SECONDS in ''|*[!0-9]*|0) echo "FUZZ_SECONDS must be a positive integer"; echo "0 passed, 1 failed"; exit 2;; esac
 CC=${FUZZ_CC:-clang-14}
 build=test/fuzz/build
-CORE="src/fixed.c src/accrual.c src/status.c src/transition.c src/numeric_codec.c src/strkey.c src/evm.c src/keccak.c"
+CORE="src/fixed.c src/accrual.c src/status.c src/transition.c src/numeric_codec.c src/strkey.c src/evm.c src/keccak.c src/signature.c"
 
 log() { printf '==> %s\n' "$*" >&2; }
 
