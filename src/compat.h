@@ -60,6 +60,33 @@
 #define SP_F_TIMEZONE_TEXT_TIMESTAMPTZ F_TIMESTAMPTZ_ZONE
 #endif
 
+/*
+ * PostgreSQL 14 gave ExecSimpleRelationInsert its ResultRelInfo argument,
+ * and the EState a list of opened result relations, which
+ * ExecGetTriggerResultRel searches and ExecCloseResultRelations closes
+ * (with the relations firing AFTER triggers opened).  13 kept one result
+ * relation in the EState itself.  (executor/executor.h)
+ */
+#if PG_VERSION_NUM >= 140000
+#define sp_exec_simple_insert(rri, estate, slot) \
+	ExecSimpleRelationInsert((rri), (estate), (slot))
+#define sp_estate_add_result_rel(estate, rri) \
+	((estate)->es_opened_result_relations = \
+	 lappend((estate)->es_opened_result_relations, (rri)))
+#define sp_estate_close_result_rels(estate, rri) ExecCloseResultRelations(estate)
+#else
+#define sp_exec_simple_insert(rri, estate, slot) \
+	((estate)->es_result_relation_info = (rri), \
+	 ExecSimpleRelationInsert((estate), (slot)))
+#define sp_estate_add_result_rel(estate, rri) \
+	((estate)->es_result_relations = (rri), \
+	 (estate)->es_num_result_relations = 1, \
+	 (estate)->es_result_relation_info = (rri))
+#define sp_estate_close_result_rels(estate, rri) \
+	((rri) != NULL ? ExecCloseIndices(rri) : (void) 0, \
+	 ExecCleanUpTriggerState(estate))
+#endif
+
 /* _PG_init is declared by fmgr.h from 16 on. */
 #if PG_VERSION_NUM < 160000
 extern void _PG_init(void);

@@ -238,7 +238,7 @@ writer_close(sp_kept *k)
 	 * user's AFTER trigger on stream_events opened.
 	 */
 	if (w->estate != NULL)
-		ExecCloseResultRelations(w->estate);
+		sp_estate_close_result_rels(w->estate, w->rri);
 	if (w->rel != NULL)
 		table_close(w->rel, NoLock);
 	if (w->estate != NULL)
@@ -304,8 +304,7 @@ writer_open(LedgerWriter *w, MemoryContext cxt)
 		w->rri = makeNode(ResultRelInfo);
 		InitResultRelInfo(w->rri, w->rel, 0, NULL, 0);
 		/* so that firing AFTER triggers on it finds it rather than reopening it */
-		w->estate->es_opened_result_relations =
-			lappend(w->estate->es_opened_result_relations, w->rri);
+		sp_estate_add_result_rel(w->estate, w->rri);
 		ExecOpenIndices(w->rri, false);
 		w->slot = ExecInitExtraTupleSlot(w->estate, RelationGetDescr(w->rel), &TTSOpsVirtual);
 		w->defaults = writer_defaults(w->rel, w->estate);
@@ -393,7 +392,7 @@ ledger_append(LedgerWriter *w, const sp_attmap *map, const Datum *nv,
 									CStringGetTextDatum("hex")));
 #undef SET
 		ExecStoreVirtualTuple(slot);
-		ExecSimpleRelationInsert(w->rri, estate, slot);
+		sp_exec_simple_insert(w->rri, estate, slot);
 		ExecClearTuple(slot);
 		ResetPerTupleExprContext(estate);
 	}
