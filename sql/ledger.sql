@@ -150,3 +150,22 @@ COMMIT;
 SELECT count(*) AS streams_whose_ledger_disagrees
   FROM streams s
  WHERE s.settled_amount <> (SELECT coalesce(sum(settled_delta), 0) FROM stream_events e WHERE e.stream_id = s.id);
+-- the ledger keeps transaction_hash's declared length (varchar(66)) for what
+-- it copies from the internal event settings: 67 characters are refused,
+-- 66 go through
+BEGIN;
+SET LOCAL streampay.event_source = 'webhook';
+SET LOCAL streampay.event_transaction_hash = '0x0123456789012345678901234567890123456789012345678901234567890123a';
+UPDATE streams SET status = 'paused', last_settled_at = '2025-03-01 00:01:10'
+ WHERE id = '3a000000-0000-0000-0000-000000000002';
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+ROLLBACK;
+SELECT status FROM streams WHERE id = '3a000000-0000-0000-0000-000000000002';
+BEGIN;
+SET LOCAL streampay.event_source = 'webhook';
+SET LOCAL streampay.event_transaction_hash = '0x0123456789012345678901234567890123456789012345678901234567890123';
+UPDATE streams SET status = 'paused', last_settled_at = '2025-03-01 00:01:10'
+ WHERE id = '3a000000-0000-0000-0000-000000000002';
+SELECT event_type, length(transaction_hash) FROM stream_events
+ WHERE stream_id = '3a000000-0000-0000-0000-000000000002' ORDER BY event_id DESC LIMIT 1;
+COMMIT;

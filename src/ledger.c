@@ -18,20 +18,23 @@
  */
 #include "compat.h"
 
+#include "access/genam.h"
 #include "access/htup_details.h"
 #include "access/table.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_am.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "executor/executor.h"
-#include "executor/spi.h"
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "rewrite/rewriteHandler.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
+#include "utils/snapmgr.h"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
 
@@ -75,10 +78,10 @@ typedef struct LedgerCache
 	Oid			nsp;
 	Oid			relid;			/* stream_events */
 	Oid			owner;
-	Oid			status_type;
+	Oid			status_type;	/* the type of from_status and to_status */
 	AttrNumber	attnum[LC_NCOLS];
 	int32		hash_typmod;	/* transaction_hash's declared length */
-	SPIPlanPtr	history_plan;	/* does this stream have events already? */
+	Oid			history_index;	/* btree led by stream_id, or InvalidOid */
 } LedgerCache;
 
 static LedgerCache cache;
@@ -101,9 +104,43 @@ sp_ledger_invalidate(Oid relid)
 	}
 }
 
-/* Resolve stream_events in nsp: its columns by name and its owner. */
+/*
+ * A plain btree whose first column is stream_id (stream_events_stream_id_idx
+ * as installed), for the history probe; InvalidOid if there is none, and
+ * the probe scans the table.
+ */
+static Oid
+history_index(Relation rel, AttrNumber stream_id)
+{
+	List	   *indexes = RelationGetIndexList(rel);
+	ListCell   *lc;
+	Oid			found = InvalidOid;
+
+	foreach(lc, indexes)
+	{
+		Relation	idx = index_open(lfirst_oid(lc), AccessShareLock);
+		bool		fits = idx->rd_rel->relam == BTREE_AM_OID &&
+			idx->rd_index->indkey.values[0] == stream_id &&
+			RelationGetIndexPredicate(idx) == NIL &&
+			TupleDescAttr(RelationGetDescr(idx), 0)->atttypid == UUIDOID;
+
+		index_close(idx, AccessShareLock);
+		if (fits)
+		{
+			found = lfirst_oid(lc);
+			break;
+		}
+	}
+	list_free(indexes);
+	return found;
+}
+
+/*
+ * Resolve stream_events in nsp: its columns by name, its owner, and the
+ * index the history probe uses.
+ */
 static void
-resolve(Oid nsp, Oid status_type)
+resolve(Oid nsp)
 {
 	Oid			relid = get_relname_relid("stream_events", nsp);
 	Relation	rel;
@@ -139,33 +176,19 @@ resolve(Oid nsp, Oid status_type)
 					 errmsg("column \"%s\" of relation \"%s.stream_events\" does not exist",
 							ledger_colnames[c], get_namespace_name(nsp))));
 	}
+	if (TupleDescAttr(desc, cache.attnum[LC_STREAM_ID] - 1)->atttypid != UUIDOID)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("column \"stream_id\" of relation \"%s.stream_events\" is not of type uuid",
+						get_namespace_name(nsp))));
 	cache.hash_typmod = TupleDescAttr(desc, cache.attnum[LC_TRANSACTION_HASH] - 1)->atttypmod;
-
+	cache.status_type = TupleDescAttr(desc, cache.attnum[LC_TO_STATUS] - 1)->atttypid;
+	cache.history_index = history_index(rel, cache.attnum[LC_STREAM_ID]);
 	cache.owner = rel->rd_rel->relowner;
 	table_close(rel, NoLock);
 
-	if (cache.history_plan == NULL || cache.nsp != nsp)
-	{
-		Oid			argtypes[1] = {UUIDOID};
-		char	   *query;
-		SPIPlanPtr	plan;
-
-		query = psprintf("SELECT 1 FROM %s.stream_events WHERE stream_id "
-						 "OPERATOR(pg_catalog.=) $1 LIMIT 1",
-						 quote_identifier(get_namespace_name(nsp)));
-		if (SPI_connect() != SPI_OK_CONNECT)
-			elog(ERROR, "SPI_connect failed");
-		plan = SPI_prepare(query, 1, argtypes);
-		if (plan == NULL || SPI_keepplan(plan) != 0)
-			elog(ERROR, "could not prepare the stream_events history query");
-		SPI_finish();
-		if (cache.history_plan != NULL)
-			SPI_freeplan(cache.history_plan);
-		cache.history_plan = plan;
-	}
 	cache.nsp = nsp;
 	cache.relid = relid;
-	cache.status_type = status_type;
 	cache.valid = true;
 }
 
@@ -339,7 +362,9 @@ ledger_append(LedgerWriter *w, const sp_attmap *map, const Datum *nv,
 			strlen(sp_event_transaction_hash) > (size_t) (cache.hash_typmod - VARHDRSZ))
 			ereport(ERROR,
 					(errcode(ERRCODE_STRING_DATA_RIGHT_TRUNCATION),
-					 errmsg("transaction hash for the ledger is longer than %d characters",
+					 errmsg("ledger event for stream %s: transaction hash is longer than %d characters",
+							DatumGetCString(DirectFunctionCall1(uuid_out,
+																nv[map->attnum[SP_COL_ID] - 1])),
 							cache.hash_typmod - (int32) VARHDRSZ)));
 		hash = CStringGetTextDatum(sp_event_transaction_hash);
 	}
@@ -398,6 +423,26 @@ ledger_append(LedgerWriter *w, const sp_attmap *map, const Datum *nv,
 	}
 	AfterTriggerEndQuery(estate);
 	CurrentResourceOwner = caller;
+}
+
+/*
+ * Does stream 'id' have events already?  Read under the statement's
+ * snapshot, like the rest of the trigger, through the writer's open table.
+ */
+static bool
+has_history(const LedgerWriter *w, Datum id)
+{
+	ScanKeyData key;
+	SysScanDesc scan;
+	bool		found;
+
+	/* systable_beginscan maps the heap attnum to the index column */
+	ScanKeyInit(&key, cache.attnum[LC_STREAM_ID], BTEqualStrategyNumber, F_UUID_EQ, id);
+	scan = systable_beginscan(w->rel, cache.history_index, OidIsValid(cache.history_index),
+							  GetActiveSnapshot(), 1, &key);
+	found = HeapTupleIsValid(systable_getnext(scan));
+	systable_endscan(scan);
+	return found;
 }
 
 PG_FUNCTION_INFO_V1(streampay_ledger_trigger);
@@ -484,9 +529,8 @@ streampay_ledger_trigger(PG_FUNCTION_ARGS)
 	w = (LedgerWriter *) fcinfo->flinfo->fn_extra;
 	for (;;)
 	{
-		if (!cache.valid || cache.nsp != RelationGetNamespace(rel) ||
-			cache.status_type != status_type)
-			resolve(RelationGetNamespace(rel), status_type);
+		if (!cache.valid || cache.nsp != RelationGetNamespace(rel))
+			resolve(RelationGetNamespace(rel));
 		if (w != NULL && w->kept.alive &&
 			(w->generation != cache_generation || RelationGetRelid(w->rel) != cache.relid))
 			sp_kept_close(&w->kept);
@@ -501,6 +545,13 @@ streampay_ledger_trigger(PG_FUNCTION_ARGS)
 			break;
 	}
 
+	/* the status OIDs of streams go into the ledger's columns as they are */
+	if (status_type != cache.status_type)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("stream_events.to_status is of type %s, streams.status of type %s",
+						format_type_be(cache.status_type), format_type_be(status_type))));
+
 	GetUserIdAndSecContext(&save_userid, &save_sec);
 	SetUserIdAndSecContext(cache.owner,
 						   save_sec | SECURITY_LOCAL_USERID_CHANGE | SECURITY_NOFORCE_RLS);
@@ -509,18 +560,8 @@ streampay_ledger_trigger(PG_FUNCTION_ARGS)
 	 * A stream inserted with history already in the ledger is being restored
 	 * (pg_dump restores stream_events before streams): its events are there.
 	 */
-	if (!is_update)
-	{
-		Datum		idarg[1] = {nv[map->attnum[SP_COL_ID] - 1]};
-
-		if (SPI_connect() != SPI_OK_CONNECT)
-			elog(ERROR, "SPI_connect failed");
-		if (SPI_execute_plan(cache.history_plan, idarg, NULL, true, 1) != SPI_OK_SELECT)
-			elog(ERROR, "could not read stream_events");
-		if (SPI_processed > 0)
-			nrows = 0;
-		SPI_finish();
-	}
+	if (!is_update && has_history(w, nv[map->attnum[SP_COL_ID] - 1]))
+		nrows = 0;
 
 	if (nrows > 0)
 		ledger_append(w, map, nv, &old, &new, is_update, webhook, actor, rows, nrows);
