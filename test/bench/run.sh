@@ -217,15 +217,7 @@ fi
 rm -f "$OUT"/*.csv "$OUT"/*.txt "$OUT"/*.sql "$OUT"/*.log
 
 sp_install_deps
-extra=()
-for p in gnuplot-nox procps; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || extra+=("$p")
-done
-if [ ${#extra[@]} -gt 0 ]; then
-	sp_log "installing ${extra[*]}"
-	sp_sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-	sp_sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${extra[@]}" >/dev/null
-fi
+sp_apt_install gnuplot-nox procps
 
 PKGLIB=$("$PG_CONFIG" --pkglibdir)
 SHAREDIR=$("$PG_CONFIG" --sharedir)

@@ -27,24 +27,14 @@ CC=${FUZZ_CC:-clang-14}
 build=test/fuzz/build
 CORE="src/fixed.c src/accrual.c src/status.c src/transition.c src/numeric_codec.c src/strkey.c src/evm.c src/keccak.c src/signature.c"
 
-log() { printf '==> %s\n' "$*" >&2; }
+# sp_log, sp_apt_install; this script counts failures itself, so no -e
+source test/lib/common.sh
+set +e
 
 # clang-14 and its libFuzzer/sanitizer runtimes, from Debian, if missing
-install_deps() {
-	local pkgs=(clang-14 libclang-rt-14-dev llvm-14) missing=() p
-	for p in "${pkgs[@]}"; do
-		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-	done
-	[ ${#missing[@]} -eq 0 ] && return 0
-	log "installing ${missing[*]}"
-	local sudo=
-	[ "$(id -u)" -eq 0 ] || sudo=sudo
-	$sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq &&
-		$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-			"${missing[@]}" >/dev/null
-}
 if [ -z "${FUZZ_CC:-}" ] && command -v dpkg-query >/dev/null 2>&1; then
-	install_deps || log "could not install clang-14; trying with what is there"
+	sp_apt_install clang-14 libclang-rt-14-dev llvm-14 ||
+		sp_log "could not install clang-14; trying with what is there"
 fi
 
 passed=0
@@ -81,14 +71,14 @@ for src in "${targets[@]}"; do
 	if [ -d "test/fuzz/corpus/$name" ]; then
 		cp -R "test/fuzz/corpus/$name/." "$scratch/"
 	else
-		log "no seed corpus test/fuzz/corpus/$name/: starting empty"
+		sp_log "no seed corpus test/fuzz/corpus/$name/: starting empty"
 	fi
 	ncorpus=$(find "$scratch" -type f | wc -l)
 	out=$build/$base.log
 	# a fresh artifact directory per run, so old crashes are not counted
 	art=$build/artifacts/$name
 	rm -rf "$art"; mkdir -p "$art"
-	log "fuzz $name: ${FUZZ_SECONDS}s from $ncorpus seeds"
+	sp_log "fuzz $name: ${FUZZ_SECONDS}s from $ncorpus seeds"
 	ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1} \
 	UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
 		"$bin" -max_total_time="$FUZZ_SECONDS" -print_final_stats=1 -timeout=10 \

@@ -17,19 +17,23 @@ sp_sudo() {
 	if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
 }
 
-# Debian packages the build and the tests need.
-sp_install_deps() {
-	local pkgs=(make gcc "postgresql-$PG_MAJOR" "postgresql-server-dev-$PG_MAJOR"
-		"postgresql-client-$PG_MAJOR" libipc-run-perl valgrind)
-	local missing=()
-	for p in "${pkgs[@]}"; do
+# Install those of the Debian packages "$@" that are missing.
+sp_apt_install() {
+	local missing=() p
+	for p in "$@"; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 	done
-	if [ ${#missing[@]} -gt 0 ]; then
-		sp_log "installing ${missing[*]}"
-		sp_sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-		sp_sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-	fi
+	[ ${#missing[@]} -eq 0 ] && return 0
+	sp_log "installing ${missing[*]}"
+	sp_sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq &&
+		sp_sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+			"${missing[@]}" >/dev/null
+}
+
+# Debian packages the build and the tests need.
+sp_install_deps() {
+	sp_apt_install make gcc "postgresql-$PG_MAJOR" "postgresql-server-dev-$PG_MAJOR" \
+		"postgresql-client-$PG_MAJOR" libipc-run-perl valgrind
 }
 
 # Build with every warning as an error, then install into the server.
