@@ -4,14 +4,14 @@
 EXTENSION = streampay
 MODULE_big = streampay
 DATA = sql/streampay--0.1.0.sql sql/streampay--0.1.0--0.2.0.sql \
-	sql/streampay--0.2.0--0.3.0.sql
+	sql/streampay--0.2.0--0.3.0.sql sql/streampay--0.3.0--0.4.0.sql
 
 # pure core (no PostgreSQL headers) and the fmgr/trigger glue
 CORE_OBJS = src/fixed.o src/accrual.o src/status.o src/transition.o \
 	src/numeric_codec.o src/strkey.o src/evm.o src/keccak.o src/signature.o
 GLUE_OBJS = src/streampay.o src/stream_row.o src/errors.o src/trigger.o \
 	src/kept.o src/lookup.o src/functions.o src/chains.o src/validate.o src/ledger.o \
-	src/webhook.o src/addresses.o src/row_support.o
+	src/webhook.o src/addresses.o src/row_support.o src/merge.o
 OBJS = $(CORE_OBJS) $(GLUE_OBJS)
 
 PG_CPPFLAGS = -Isrc

@@ -2,7 +2,9 @@
 -- resume, across a rate change and after cancel.  Explicit times only.
 SET TimeZone = 'UTC';
 SET DateStyle = 'ISO, YMD';
-TRUNCATE streams;
+-- an empty table and ledger (TRUNCATE of streams is refused since 0.4.0)
+DELETE FROM streams;
+SELECT streampay_purge_events('infinity') >= 0 AS ledger_reset;
 
 -- 0.5 per second from 00:00 to 01:00, 1000 allocated (only 1800 would stream)
 INSERT INTO streams (id, payer, recipient, rate_per_second, start_time, end_time, total_amount)

@@ -1,7 +1,9 @@
 -- Trust boundary, part 2: the append-only event ledger.
 SET TimeZone = 'UTC';
 SET DateStyle = 'ISO, YMD';
-TRUNCATE streams;
+-- an empty table and ledger (TRUNCATE of streams is refused since 0.4.0)
+DELETE FROM streams;
+SELECT streampay_purge_events('infinity') >= 0 AS ledger_reset;
 
 INSERT INTO streams (id, payer, recipient, rate_per_second, start_time, total_amount)
 VALUES ('10000000-0000-0000-0000-000000000001', 'GB5IAA3JGAM2DXAUKWLQXBR5K5AENXEBR64TQOVGQCRJQ2GQ3VV6ZCWS', 'GAOBB5P7YK6237WL22QBMMH7LU5K5SB3TBVLEDQE643RJJUOES5LKBSU', 1, '2025-01-01', 1000);
@@ -63,31 +65,63 @@ SELECT current_setting('streampay.allow_event_purge') AS purge_switch;
 ROLLBACK;
 SELECT count(*) > 0 AS events_back_after_rollback FROM stream_events;
 
--- a restore-style insert (history already present) appends nothing new
+-- a restore-style insert: the history is there and the row is not (what
+-- pg_dump's restore writes; replica mode stands in for the restore here),
+-- and the row is exactly the state its history ends in: nothing is appended
 BEGIN;
+CREATE TEMP TABLE keep ON COMMIT DROP AS
+  SELECT * FROM streams WHERE id = '10000000-0000-0000-0000-000000000001';
 SELECT count(*) AS events_before FROM stream_events WHERE stream_id = '10000000-0000-0000-0000-000000000001';
+SET LOCAL session_replication_role = replica;
 DELETE FROM streams WHERE id = '10000000-0000-0000-0000-000000000001';
-INSERT INTO streams SELECT * FROM (VALUES ('10000000-0000-0000-0000-000000000001'::uuid)) v(id)
-  CROSS JOIN LATERAL (SELECT 'GB5IAA3JGAM2DXAUKWLQXBR5K5AENXEBR64TQOVGQCRJQ2GQ3VV6ZCWS'::varchar, 'GAOBB5P7YK6237WL22QBMMH7LU5K5SB3TBVLEDQE643RJJUOES5LKBSU'::varchar, 'cancelled'::stream_status,
-                             2::numeric, '2025-01-01'::timestamp, '2025-02-01'::timestamp, 1500::numeric,
-                             '2025-01-01 00:05:00'::timestamp, '2025-01-01'::timestamp,
-                             '2025-01-01'::timestamp, 'stellar-testnet'::varchar, NULL::varchar,
-                             NULL::varchar, NULL::text, 640::numeric) x;
+SET LOCAL session_replication_role = origin;
+INSERT INTO streams SELECT * FROM keep;
 SELECT count(*) AS events_after FROM stream_events WHERE stream_id = '10000000-0000-0000-0000-000000000001';
+-- in any other state it would rewrite history without a trace: refused
+SET LOCAL session_replication_role = replica;
+DELETE FROM streams WHERE id = '10000000-0000-0000-0000-000000000001';
+SET LOCAL session_replication_role = origin;
+SAVEPOINT forged;
+INSERT INTO streams SELECT id, payer, recipient, 'completed', rate_per_second, start_time, end_time,
+       total_amount, last_settled_at, created_at, updated_at, chain_id, contract_address,
+       transaction_hash, metadata, total_amount FROM keep;
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+ROLLBACK TO forged;
 ROLLBACK;
+
+-- a DELETE is recorded in the ledger, and the id cannot come back
+BEGIN;
+CREATE TEMP TABLE keep ON COMMIT DROP AS
+  SELECT * FROM streams WHERE id = '10000000-0000-0000-0000-000000000001';
+DELETE FROM streams WHERE id = '10000000-0000-0000-0000-000000000001';
+SELECT event_type, from_status, to_status, settled_delta, settled_amount, total_amount
+  FROM stream_events WHERE stream_id = '10000000-0000-0000-0000-000000000001'
+ ORDER BY event_id DESC LIMIT 1;
+SAVEPOINT again;
+INSERT INTO streams SELECT * FROM keep;
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+ROLLBACK TO again;
+ROLLBACK;
+-- TRUNCATE would remove streams without a trace: refused, even for a superuser
+TRUNCATE streams;
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT count(*) > 0 AS streams_still_there FROM streams;
 
 -- The append goes straight through the executor's single-row insert, with
 -- the writer kept for the whole statement.  It still honours what a table
 -- promises: user triggers on stream_events, new columns and their defaults
 -- (also when added in the same transaction), the unique external_event_id,
--- and errors and subtransactions leave nothing behind.
+-- and errors and subtransactions leave nothing behind.  Code on
+-- stream_events runs with search_path pinned to pg_catalog, pg_temp (the
+-- writer of streams must not be able to shadow what it calls): it names
+-- its objects with their schema.
 CREATE TABLE ledger_seen (event_id bigint, event_type text, tag text);
 CREATE FUNCTION ledger_tag() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF NEW.event_type = 'rate_changed' AND NEW.rate_per_second = 13 THEN
         RAISE EXCEPTION 'ledger_tag refuses rate 13';
     END IF;
-    INSERT INTO ledger_seen VALUES (NEW.event_id, NEW.event_type, TG_WHEN);
+    INSERT INTO public.ledger_seen VALUES (NEW.event_id, NEW.event_type, TG_WHEN);
     RETURN NEW;
 END $$;
 CREATE TRIGGER a_tag BEFORE INSERT ON stream_events FOR EACH ROW EXECUTE FUNCTION ledger_tag();

@@ -87,6 +87,18 @@
 	 ExecCleanUpTriggerState(estate))
 #endif
 
+/*
+ * A MERGE target's actions that may UPDATE a row: PostgreSQL 17 split them
+ * by WHEN clause kind (and added WHEN NOT MATCHED BY SOURCE ... UPDATE).
+ */
+#if PG_VERSION_NUM >= 170000
+#define sp_rri_merge_update_actions(rri) \
+	list_concat_copy((rri)->ri_MergeActions[MERGE_WHEN_MATCHED], \
+					 (rri)->ri_MergeActions[MERGE_WHEN_NOT_MATCHED_BY_SOURCE])
+#else
+#define sp_rri_merge_update_actions(rri) ((rri)->ri_matchedMergeAction)
+#endif
+
 /* _PG_init is declared by fmgr.h from 16 on. */
 #if PG_VERSION_NUM < 160000
 extern void _PG_init(void);

@@ -209,6 +209,14 @@ sp_report_rule(sp_rule rule, Datum stream_id, const sp_stream *old,
 					 errdetail("The new end_time is %s, the change happens at %s.",
 							   ts_text(new->end), ts_text(u->event_time))));
 			break;
+		case SP_RULE_SETTLED_IN_FUTURE:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("stream %s: last_settled_at is in the future", id),
+					 errdetail("last_settled_at is %s, the current time is %s (UTC).",
+							   ts_text(new->last_settled), ts_text(u->wall)),
+					 errhint("A stream settled in the future would accrue nothing until then; leave last_settled_at to its default.")));
+			break;
 	}
 	elog(ERROR, "unexpected streampay rule code %d", (int) rule);
 	pg_unreachable();

@@ -39,6 +39,21 @@ sp_kept_close(sp_kept *k)
 	k->owner = NULL;
 }
 
+void
+sp_kept_enter(sp_kept *k)
+{
+	Assert(k->alive);
+	k->in_use++;
+}
+
+void
+sp_kept_leave(sp_kept *k)
+{
+	/* after an abort forgot the object, a late leave has nothing to do */
+	if (k->alive && k->in_use > 0)
+		k->in_use--;
+}
+
 static void
 kept_context_gone(void *arg)
 {
@@ -59,6 +74,7 @@ sp_kept_begin(sp_kept *k, MemoryContext cxt, void (*close) (sp_kept *k))
 		k->cb_registered = true;
 	}
 	k->close = close;
+	k->in_use = 0;
 	k->owner = ResourceOwnerCreate(CurTransactionResourceOwner, "streampay kept");
 	k->subxid = GetCurrentSubTransactionId();
 	k->alive = true;
@@ -122,7 +138,16 @@ kept_process_utility(SP_PROCESS_UTILITY_ARGS)
 	dlist_foreach_modify(iter, &live)
 	{
 		/* cppcheck-suppress nullPointer ; offsetof-style macro, not a NULL */
-		sp_kept_close(dlist_container(sp_kept, node, iter.cur));
+		sp_kept    *k = dlist_container(sp_kept, node, iter.cur);
+
+		/*
+		 * An object in use (a trigger on stream_events running this
+		 * statement while the ledger writer inserts) stays open: closing it
+		 * would free the executor state and the resource owner its user is
+		 * still running on.
+		 */
+		if (k->in_use == 0)
+			sp_kept_close(k);
 	}
 	if (prev_process_utility)
 		prev_process_utility(SP_PROCESS_UTILITY_PASS);

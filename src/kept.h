@@ -12,6 +12,13 @@
  * before the transaction commits, and before any utility statement (DDL
  * must not find the table held open by a cache).  On abort the parent owner
  * releases everything itself and the object is only forgotten.
+ *
+ * An object is never closed under its user: code that runs other people's
+ * code while using a kept object (the ledger writer fires triggers on
+ * stream_events, which may run any statement) brackets that use with
+ * sp_kept_enter/sp_kept_leave, and the utility hook leaves an object in use
+ * alone.  Such a DDL statement then fails on PostgreSQL's own "in use"
+ * check, as it would against any running query.
  */
 #ifndef STREAMPAY_KEPT_H
 #define STREAMPAY_KEPT_H
@@ -28,6 +35,7 @@ struct sp_kept
 	dlist_node	node;			/* in the list of live objects while alive */
 	bool		alive;
 	bool		cb_registered;
+	int			in_use;			/* > 0 while a caller is inside a use */
 	ResourceOwner owner;
 	SubTransactionId subxid;
 	void		(*close) (sp_kept *k);	/* releases what was opened */
@@ -42,6 +50,8 @@ struct sp_kept
 extern ResourceOwner sp_kept_begin(sp_kept *k, MemoryContext cxt,
 								   void (*close) (sp_kept *k));
 extern void sp_kept_close(sp_kept *k);
+extern void sp_kept_enter(sp_kept *k);
+extern void sp_kept_leave(sp_kept *k);
 extern void sp_kept_init(void);
 
 #endif							/* STREAMPAY_KEPT_H */

@@ -2,11 +2,16 @@
  * ledger.c
  *	  The append-only event ledger (stream_events).
  *
- * streampay_ledger_trigger(): AFTER INSERT / UPDATE row trigger on streams.
- * It runs after the BEFORE trigger has settled the row, so OLD and NEW say
- * exactly what happened; it appends one row per kind of change (the first
- * carries the settled delta, so per stream the deltas sum to
- * settled_amount).  It inserts straight through the executor's
+ * streampay_ledger_trigger(): AFTER INSERT / UPDATE / DELETE row trigger on
+ * the extension's own streams table (it refuses to run on any other: it
+ * writes the real ledger as its owner).  It runs after every BEFORE trigger,
+ * so OLD and NEW say exactly what was stored; it first checks that the
+ * stored row is a legal outcome of the rules (a user's BEFORE trigger that
+ * fires after streampay's could have changed it), then appends one row per
+ * kind of change (the first carries the settled delta, so per stream the
+ * deltas sum to settled_amount).  A DELETE is recorded as 'deleted'; an id
+ * with a history can be inserted again only as exactly the state that
+ * history ends in (what a restore writes), never after its deletion.  It inserts straight through the executor's
  * single-row insert path, as the table owner (like a foreign-key check), so
  * writers of streams need no right on the ledger and cannot write it
  * directly.  'actor' is the user whose
@@ -14,14 +19,18 @@
  * streampay_ingest).
  *
  * streampay_events_append_only(): rejects UPDATE, DELETE and TRUNCATE of
- * stream_events, except DELETE inside streampay_purge_events().
+ * stream_events, except DELETE inside streampay_purge_events();
+ * streampay_streams_no_truncate() rejects TRUNCATE of streams, which would
+ * remove streams without a trace.
  */
 #include "compat.h"
 
 #include "access/genam.h"
 #include "access/htup_details.h"
 #include "access/table.h"
+#include "catalog/dependency.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_proc.h"
 #include "catalog/pg_am.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
@@ -32,6 +41,7 @@
 #include "rewrite/rewriteHandler.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
@@ -75,11 +85,14 @@ static const char *const ledger_colnames[LC_NCOLS] = {
 typedef struct LedgerCache
 {
 	bool		valid;
-	Oid			nsp;
+	Oid			fn_oid;			/* the trigger function it was resolved for */
+	Oid			nsp;			/* the extension's schema */
+	Oid			streams_relid;	/* the extension's own streams table */
 	Oid			relid;			/* stream_events */
 	Oid			owner;
 	Oid			status_type;	/* the type of from_status and to_status */
 	AttrNumber	attnum[LC_NCOLS];
+	AttrNumber	event_id_attnum;	/* orders a stream's history */
 	int32		hash_typmod;	/* transaction_hash's declared length */
 	Oid			history_index;	/* btree led by stream_id, or InvalidOid */
 } LedgerCache;
@@ -97,7 +110,7 @@ sp_ledger_invalidate(Oid relid)
 	 * resolved (it holds the lock that keeps stream_events' definition
 	 * stable); the next one rebuilds it.
 	 */
-	if (relid == InvalidOid || relid == cache.relid)
+	if (relid == InvalidOid || relid == cache.relid || relid == cache.streams_relid)
 	{
 		cache.valid = false;
 		cache_generation++;
@@ -136,22 +149,43 @@ history_index(Relation rel, AttrNumber stream_id)
 }
 
 /*
- * Resolve stream_events in nsp: its columns by name, its owner, and the
- * index the history probe uses.
+ * The extension's own streams table: "streams" in the schema of the trigger
+ * function, a member of the same extension.  Only its changes reach the
+ * ledger; attached to any other table (a role with CREATE on the schema
+ * could attach it to a table of its own) the trigger would let that role
+ * append whatever it likes to the real ledger, as the ledger's owner.
+ */
+static Oid
+extension_streams(Oid fn_oid, Oid nsp)
+{
+	Oid			ext = getExtensionOfObject(ProcedureRelationId, fn_oid);
+	Oid			relid = get_relname_relid("streams", nsp);
+
+	if (!OidIsValid(ext) || !OidIsValid(relid) ||
+		getExtensionOfObject(RelationRelationId, relid) != ext)
+		return InvalidOid;
+	return relid;
+}
+
+/*
+ * Resolve the ledger for trigger function fn_oid: the extension's streams
+ * and stream_events in the function's schema, stream_events' columns by
+ * name, its owner, and the index the history probe uses.
  */
 static void
-resolve(Oid nsp)
+resolve(Oid fn_oid)
 {
+	Oid			nsp = get_func_namespace(fn_oid);
 	Oid			relid = get_relname_relid("stream_events", nsp);
 	Relation	rel;
 	TupleDesc	desc;
 
+	cache.valid = false;
 	if (!OidIsValid(relid))
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_TABLE),
 				 errmsg("relation \"%s.stream_events\" does not exist",
 						get_namespace_name(nsp))));
-	cache.valid = false;
 	rel = table_open(relid, AccessShareLock);
 	desc = RelationGetDescr(rel);
 	if (rel->rd_rel->relkind != RELKIND_RELATION)
@@ -160,6 +194,15 @@ resolve(Oid nsp)
 				 errmsg("\"%s.stream_events\" is not a plain table",
 						get_namespace_name(nsp))));
 
+	cache.event_id_attnum = InvalidAttrNumber;
+	for (int i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+
+		if (!att->attisdropped && strcmp(NameStr(att->attname), "event_id") == 0 &&
+			att->atttypid == INT8OID)
+			cache.event_id_attnum = att->attnum;
+	}
 	for (int c = 0; c < LC_NCOLS; c++)
 	{
 		cache.attnum[c] = InvalidAttrNumber;
@@ -176,6 +219,11 @@ resolve(Oid nsp)
 					 errmsg("column \"%s\" of relation \"%s.stream_events\" does not exist",
 							ledger_colnames[c], get_namespace_name(nsp))));
 	}
+	if (cache.event_id_attnum == InvalidAttrNumber)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_COLUMN),
+				 errmsg("column \"event_id\" of relation \"%s.stream_events\" does not exist or is not a bigint",
+						get_namespace_name(nsp))));
 	if (TupleDescAttr(desc, cache.attnum[LC_STREAM_ID] - 1)->atttypid != UUIDOID)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATATYPE_MISMATCH),
@@ -187,6 +235,8 @@ resolve(Oid nsp)
 	cache.owner = rel->rd_rel->relowner;
 	table_close(rel, NoLock);
 
+	cache.streams_relid = extension_streams(fn_oid, nsp);
+	cache.fn_oid = fn_oid;
 	cache.nsp = nsp;
 	cache.relid = relid;
 	cache.valid = true;
@@ -243,6 +293,8 @@ typedef struct LedgerWriter
 {
 	sp_kept		kept;			/* first: a LedgerWriter is an sp_kept */
 	uint64		generation;
+	LedgerCache c;				/* what it was opened for: a nested trigger
+								 * may re-resolve the global cache meanwhile */
 	Relation	rel;
 	EState	   *estate;
 	ResultRelInfo *rri;
@@ -323,6 +375,7 @@ writer_open(LedgerWriter *w, MemoryContext cxt)
 	{
 		w->estate = CreateExecutorState();
 		MemoryContextSwitchTo(w->estate->es_query_cxt);
+		w->c = cache;
 		w->rel = table_open(cache.relid, RowExclusiveLock);
 		w->rri = makeNode(ResultRelInfo);
 		InitResultRelInfo(w->rri, w->rel, 0, NULL, 0);
@@ -330,6 +383,15 @@ writer_open(LedgerWriter *w, MemoryContext cxt)
 		sp_estate_add_result_rel(w->estate, w->rri);
 		ExecOpenIndices(w->rri, false);
 		w->slot = ExecInitExtraTupleSlot(w->estate, RelationGetDescr(w->rel), &TTSOpsVirtual);
+
+		/*
+		 * The slots firing a user's triggers on stream_events uses, made now
+		 * rather than on first use: they pin the table's descriptor, and
+		 * that pin must belong to the writer's owner, which the inserts
+		 * themselves no longer run under (see ledger_append).
+		 */
+		(void) ExecGetTriggerOldSlot(w->estate, w->rri);
+		(void) ExecGetTriggerNewSlot(w->estate, w->rri);
 		w->defaults = writer_defaults(w->rel, w->estate);
 		w->generation = cache_generation;
 	}
@@ -341,11 +403,23 @@ writer_open(LedgerWriter *w, MemoryContext cxt)
 	PG_END_TRY();
 }
 
+/*
+ * Code on stream_events that is not the extension's (a user's row triggers,
+ * column defaults, CHECK constraints) runs during the append as the
+ * ledger's owner, like a foreign-key check's.  It must not resolve names
+ * through the search_path of whoever wrote to streams, or that writer could
+ * shadow an unqualified function it calls and run code with the owner's
+ * rights: the append runs with search_path pinned, as every function of the
+ * extension does.
+ */
+#define LEDGER_SEARCH_PATH "pg_catalog, pg_temp"
+
 static void
 ledger_append(LedgerWriter *w, const sp_attmap *map, const Datum *nv,
-			  const sp_stream *old, const sp_stream *new, bool is_update,
-			  bool webhook, Datum actor, const LedgerRow *rows, int nrows)
+			  const sp_stream *old, const sp_stream *new, sp_time occurred,
+			  bool has_from, bool webhook, Datum actor, const LedgerRow *rows, int nrows)
 {
+	const LedgerCache *c = &w->c;
 	EState	   *estate = w->estate;
 	TupleTableSlot *slot = w->slot;
 	ExprContext *econtext = GetPerTupleExprContext(estate);
@@ -353,31 +427,36 @@ ledger_append(LedgerWriter *w, const sp_attmap *map, const Datum *nv,
 	Datum	   *values = slot->tts_values;
 	bool	   *isnull = slot->tts_isnull;
 	Datum		hash = (Datum) 0;
-	ResourceOwner caller;
+	int			guc_level;
 
 	if (webhook && nonempty(sp_event_transaction_hash))
 	{
 		/* the GUC is internal, but keep varchar(n)'s promise anyway */
-		if (cache.hash_typmod >= (int32) VARHDRSZ &&
-			strlen(sp_event_transaction_hash) > (size_t) (cache.hash_typmod - VARHDRSZ))
+		if (c->hash_typmod >= (int32) VARHDRSZ &&
+			strlen(sp_event_transaction_hash) > (size_t) (c->hash_typmod - VARHDRSZ))
 			ereport(ERROR,
 					(errcode(ERRCODE_STRING_DATA_RIGHT_TRUNCATION),
 					 errmsg("ledger event for stream %s: transaction hash is longer than %d characters",
 							DatumGetCString(DirectFunctionCall1(uuid_out,
 																nv[map->attnum[SP_COL_ID] - 1])),
-							cache.hash_typmod - (int32) VARHDRSZ)));
+							c->hash_typmod - (int32) VARHDRSZ)));
 		hash = CStringGetTextDatum(sp_event_transaction_hash);
 	}
 
 	estate->es_output_cid = GetCurrentCommandId(true);
 
 	/*
-	 * What the inserts pin or open for the writer's lifetime (the slots the
-	 * executor makes on first use for user triggers, say) must belong to the
-	 * writer's owner, which releases them when the writer closes.
+	 * The inserts run under the caller's resource owner: a user's trigger on
+	 * stream_events may run any statement, and what that statement acquires
+	 * must be released by the owner it expects.  What the writer keeps
+	 * between calls was all made in writer_open, under its own owner.  While
+	 * it runs, the writer is in use: a utility statement in such a trigger
+	 * must not close it (kept.c).
 	 */
-	caller = CurrentResourceOwner;
-	CurrentResourceOwner = w->kept.owner;
+	sp_kept_enter(&w->kept);
+	guc_level = NewGUCNestLevel();
+	(void) set_config_option("search_path", LEDGER_SEARCH_PATH, PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
 	/* row triggers a user may have put on stream_events fire at its end */
 	AfterTriggerBeginQuery();
 	for (int i = 0; i < nrows; i++)
@@ -392,12 +471,11 @@ ledger_append(LedgerWriter *w, const sp_attmap *map, const Datum *nv,
 			if (w->defaults[a] != NULL)
 				values[a] = ExecEvalExprSwitchContext(w->defaults[a], econtext, &isnull[a]);
 		}
-#define SET(col, datum) (values[cache.attnum[col] - 1] = (datum), isnull[cache.attnum[col] - 1] = false)
+#define SET(col, datum) (values[c->attnum[col] - 1] = (datum), isnull[c->attnum[col] - 1] = false)
 		SET(LC_STREAM_ID, nv[map->attnum[SP_COL_ID] - 1]);
 		SET(LC_EVENT_TYPE, CStringGetTextDatum(rows[i].type));
-		SET(LC_OCCURRED_AT, is_update ? TimestampGetDatum((Timestamp) new->last_settled)
-			: nv[map->attnum[SP_COL_CREATED] - 1]);
-		if (is_update)
+		SET(LC_OCCURRED_AT, TimestampGetDatum((Timestamp) occurred));
+		if (has_from)
 			SET(LC_FROM_STATUS, ObjectIdGetDatum(map->status_oid[old->status]));
 		SET(LC_TO_STATUS, ObjectIdGetDatum(map->status_oid[new->status]));
 		SET(LC_SETTLED_DELTA, sp_fixed_to_datum(rows[i].delta));
@@ -422,27 +500,148 @@ ledger_append(LedgerWriter *w, const sp_attmap *map, const Datum *nv,
 		ResetPerTupleExprContext(estate);
 	}
 	AfterTriggerEndQuery(estate);
-	CurrentResourceOwner = caller;
+	AtEOXact_GUC(true, guc_level);
+	sp_kept_leave(&w->kept);
 }
 
 /*
- * Does stream 'id' have events already?  Read under the statement's
- * snapshot, like the rest of the trigger, through the writer's open table.
+ * The last event of stream 'id' in the ledger, read under the statement's
+ * snapshot through the writer's open table.  Returns false when the stream
+ * has no history.
  */
-static bool
-has_history(const LedgerWriter *w, Datum id)
+typedef struct LastEvent
 {
+	int64		event_id;
+	bool		deleted;		/* its type is 'deleted' */
+	Timestamp	occurred_at;
+	sp_status	status;
+	sp_fixed	settled;
+	sp_fixed	rate;
+	sp_fixed	total;
+} LastEvent;
+
+static bool
+last_event(const LedgerWriter *w, const sp_attmap *map, Datum id, LastEvent *last)
+{
+	const LedgerCache *c = &w->c;
+	TupleDesc	desc = RelationGetDescr(w->rel);
 	ScanKeyData key;
 	SysScanDesc scan;
-	bool		found;
+	HeapTuple	tup;
+	HeapTuple	best = NULL;
+	int64		best_id = 0;
+	bool		isnull;
 
 	/* systable_beginscan maps the heap attnum to the index column */
-	ScanKeyInit(&key, cache.attnum[LC_STREAM_ID], BTEqualStrategyNumber, F_UUID_EQ, id);
-	scan = systable_beginscan(w->rel, cache.history_index, OidIsValid(cache.history_index),
+	ScanKeyInit(&key, c->attnum[LC_STREAM_ID], BTEqualStrategyNumber, F_UUID_EQ, id);
+	scan = systable_beginscan(w->rel, c->history_index, OidIsValid(c->history_index),
 							  GetActiveSnapshot(), 1, &key);
-	found = HeapTupleIsValid(systable_getnext(scan));
+	while (HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		int64		eid = DatumGetInt64(heap_getattr(tup, c->event_id_attnum, desc, &isnull));
+
+		if (!isnull && (best == NULL || eid > best_id))
+		{
+			if (best != NULL)
+				heap_freetuple(best);
+			best = heap_copytuple(tup);
+			best_id = eid;
+		}
+	}
 	systable_endscan(scan);
-	return found;
+	if (best == NULL)
+		return false;
+
+	last->event_id = best_id;
+	{
+		Datum		d = heap_getattr(best, c->attnum[LC_EVENT_TYPE], desc, &isnull);
+
+		last->deleted = !isnull && strcmp(TextDatumGetCString(d), "deleted") == 0;
+	}
+	last->occurred_at = DatumGetTimestamp(heap_getattr(best, c->attnum[LC_OCCURRED_AT], desc, &isnull));
+	{
+		Datum		st = heap_getattr(best, c->attnum[LC_TO_STATUS], desc, &isnull);
+
+		last->status = isnull ? SP_ACTIVE : sp_status_from_oid(map->status_oid, DatumGetObjectId(st));
+		if (isnull)
+			last->deleted = true;	/* a history without a state cannot be restored to */
+	}
+	last->settled = sp_datum_to_fixed(heap_getattr(best, c->attnum[LC_SETTLED_AMOUNT], desc, &isnull),
+									  "stream_events.settled_amount", id);
+	last->rate = sp_datum_to_fixed(heap_getattr(best, c->attnum[LC_RATE], desc, &isnull),
+								   "stream_events.rate_per_second", id);
+	last->total = sp_datum_to_fixed(heap_getattr(best, c->attnum[LC_TOTAL], desc, &isnull),
+									"stream_events.total_amount", id);
+	heap_freetuple(best);
+	return true;
+}
+
+static char *
+fixed_text(sp_fixed v)
+{
+	return DatumGetCString(DirectFunctionCall1(numeric_out, sp_fixed_to_datum(v)));
+}
+
+/*
+ * A stream inserted while its id already has a history.  pg_dump restores
+ * stream_events before streams, so a restore writes each stream back in
+ * exactly the state its last event recorded: that is accepted, and appends
+ * nothing.  Anything else would rewrite history without a trace (delete a
+ * stream, insert it again completed with any settled amount): refused.
+ */
+static void
+check_reinsert(Datum id, const sp_stream *row, const LastEvent *last)
+{
+	if (last->deleted)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNIQUE_VIOLATION),
+				 errmsg("stream %s was deleted: its id cannot be used again", sp_id_text(id)),
+				 errdetail("The ledger records the deletion of stream %s (event %lld).",
+						   sp_id_text(id), (long long) last->event_id),
+				 errhint("Create the stream with a new id.")));
+	if (row->status != last->status || row->settled != last->settled ||
+		row->rate != last->rate || row->total != last->total)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNIQUE_VIOLATION),
+				 errmsg("stream %s already has a history that ends in another state", sp_id_text(id)),
+				 errdetail("The ledger's last event (%lld) records status %s, settled_amount %s, rate_per_second %s, total_amount %s; the row has status %s, settled_amount %s, rate_per_second %s, total_amount %s.",
+						   (long long) last->event_id,
+						   sp_status_names[last->status], fixed_text(last->settled),
+						   fixed_text(last->rate), fixed_text(last->total),
+						   sp_status_names[row->status], fixed_text(row->settled),
+						   fixed_text(row->rate), fixed_text(row->total)),
+				 errhint("An id with a history is accepted again only as the state that history ends in, which is what a restore writes.")));
+}
+
+/*
+ * The row an UPDATE stored must be a legal outcome of the old one.  Only a
+ * BEFORE trigger that fires after streams_streampay (triggers fire in name
+ * order) can make it otherwise.
+ */
+static void
+check_stored(Datum id, const sp_stream *old, const sp_stream *stored)
+{
+	sp_rule		rule = sp_check_stored(old, stored, false, (sp_time) GetCurrentTimestamp());
+
+	if (rule != SP_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_TRIGGERED_DATA_CHANGE_VIOLATION),
+				 errmsg("stream %s: the row this update stored breaks the streampay rules", sp_id_text(id)),
+				 errdetail("From status %s, settled_amount %s at %s, the stored row has status %s, settled_amount %s at %s (rule %d).",
+						   sp_status_names[old->status], fixed_text(old->settled),
+						   DatumGetCString(DirectFunctionCall1(timestamp_out, TimestampGetDatum(old->last_settled))),
+						   sp_status_names[stored->status], fixed_text(stored->settled),
+						   DatumGetCString(DirectFunctionCall1(timestamp_out, TimestampGetDatum(stored->last_settled))),
+						   (int) rule),
+				 errhint("A BEFORE trigger on streams that fires after streams_streampay changed the row it checked; such a trigger must fire first (triggers fire in name order) or leave status and amounts alone.")));
+}
+
+static void
+trigger_protocol(const char *fn, const char *what)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+			 errmsg("%s: %s", fn, what)));
 }
 
 PG_FUNCTION_INFO_V1(streampay_ledger_trigger);
@@ -457,7 +656,6 @@ streampay_ledger_trigger(PG_FUNCTION_ARGS)
 	bool	   *nn;
 	sp_stream	old;
 	sp_stream	new;
-	bool		is_update;
 	LedgerRow	rows[6];
 	int			nrows = 0;
 	Datum		actor;
@@ -466,71 +664,36 @@ streampay_ledger_trigger(PG_FUNCTION_ARGS)
 	Oid			save_userid;
 	int			save_sec;
 	Oid			status_type;
+	Oid			fn_oid = fcinfo->flinfo->fn_oid;
+	sp_time		occurred;
+	bool		has_from;
+	Datum		id;
+	enum
+	{
+		LEDGER_INSERT, LEDGER_UPDATE, LEDGER_DELETE
+	}			op;
 
 	if (!CALLED_AS_TRIGGER(fcinfo))
-		elog(ERROR, "streampay_ledger_trigger: not called by trigger manager");
+		trigger_protocol("streampay_ledger_trigger", "not called by trigger manager");
 	if (!TRIGGER_FIRED_AFTER(td->tg_event) || !TRIGGER_FIRED_FOR_ROW(td->tg_event) ||
-		TRIGGER_FIRED_BY_DELETE(td->tg_event))
-		elog(ERROR, "streampay_ledger_trigger: must be fired AFTER INSERT or UPDATE, FOR EACH ROW");
+		TRIGGER_FIRED_BY_TRUNCATE(td->tg_event))
+		trigger_protocol("streampay_ledger_trigger",
+						 "must be fired AFTER INSERT, UPDATE or DELETE, FOR EACH ROW");
 
 	rel = td->tg_relation;
-	desc = RelationGetDescr(rel);
-	map = sp_relation_attmap(rel);
-	is_update = TRIGGER_FIRED_BY_UPDATE(td->tg_event);
 
-	nv = palloc(desc->natts * sizeof(Datum));
-	nn = palloc(desc->natts * sizeof(bool));
-	heap_deform_tuple(is_update ? td->tg_newtuple : td->tg_trigtuple, desc, nv, nn);
-	sp_decode_stream(map, nv, nn, &new);
-
-	if (!is_update)
-	{
-		/* a restored row may carry settlements: record them as settled here */
-		rows[nrows++] = (LedgerRow) {"created", new.settled};
-		old = new;
-	}
-	else
-	{
-		Datum	   *ov = palloc(desc->natts * sizeof(Datum));
-		bool	   *on = palloc(desc->natts * sizeof(bool));
-		sp_fixed	delta;
-
-		heap_deform_tuple(td->tg_trigtuple, desc, ov, on);
-		sp_decode_stream(map, ov, on, &old);
-		delta = new.settled - old.settled;
-		if (old.status != new.status)
-			rows[nrows++] = (LedgerRow) {status_event(new.status), 0};
-		if (old.rate != new.rate)
-			rows[nrows++] = (LedgerRow) {"rate_changed", 0};
-		if (old.total != new.total)
-			rows[nrows++] = (LedgerRow) {new.total > old.total ? "topped_up" : "total_reduced", 0};
-		if (old.has_end != new.has_end || (new.has_end && old.end != new.end))
-			rows[nrows++] = (LedgerRow) {"end_changed", 0};
-		if (old.start != new.start)
-			rows[nrows++] = (LedgerRow) {"start_changed", 0};
-		if (nrows == 0)
-			rows[nrows++] = (LedgerRow) {"settled", 0};
-		rows[0].delta = delta;
-	}
-
-	status_type = TupleDescAttr(desc, map->attnum[SP_COL_STATUS] - 1)->atttypid;
-	webhook = nonempty(sp_event_source) && strcmp(sp_event_source, "webhook") == 0;
-
-	/*
-	 * The actor: the user whose statement this is.  streampay_ingest runs as
-	 * its owner (SECURITY DEFINER), so for webhook events take the role that
-	 * called it, outside any security-definer function.
-	 */
-	actor = DirectFunctionCall1(namein,
-								CStringGetDatum(GetUserNameFromId(webhook ? GetOuterUserId() : GetUserId(),
-																  false)));
-
-	/* taking the lock may process invalidations: resolve until stable */
+	/* taking locks may process invalidations: resolve until stable */
 	w = (LedgerWriter *) fcinfo->flinfo->fn_extra;
 	for (;;)
 	{
-		if (!cache.valid || cache.nsp != RelationGetNamespace(rel))
-			resolve(RelationGetNamespace(rel));
+		if (!cache.valid || cache.fn_oid != fn_oid)
+			resolve(fn_oid);
+		if (RelationGetRelid(rel) != cache.streams_relid)
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("streampay_ledger_trigger() refuses to run on table \"%s\"",
+							RelationGetRelationName(rel)),
+					 errdetail("Only the streampay extension's own streams table writes to its ledger.")));
 		if (w != NULL && w->kept.alive &&
 			(w->generation != cache_generation || RelationGetRelid(w->rel) != cache.relid))
 			sp_kept_close(&w->kept);
@@ -545,26 +708,96 @@ streampay_ledger_trigger(PG_FUNCTION_ARGS)
 			break;
 	}
 
+	desc = RelationGetDescr(rel);
+	map = sp_relation_attmap(rel);
+	op = TRIGGER_FIRED_BY_INSERT(td->tg_event) ? LEDGER_INSERT :
+		TRIGGER_FIRED_BY_UPDATE(td->tg_event) ? LEDGER_UPDATE : LEDGER_DELETE;
+
+	nv = palloc(desc->natts * sizeof(Datum));
+	nn = palloc(desc->natts * sizeof(bool));
+	heap_deform_tuple(op == LEDGER_UPDATE ? td->tg_newtuple : td->tg_trigtuple, desc, nv, nn);
+	sp_decode_stream(map, nv, nn, &new);
+	id = nv[map->attnum[SP_COL_ID] - 1];
+
+	if (op == LEDGER_INSERT)
+	{
+		/* a restored row may carry settlements: record them as settled here */
+		rows[nrows++] = (LedgerRow) {"created", new.settled};
+		old = new;
+		occurred = (sp_time) DatumGetTimestamp(nv[map->attnum[SP_COL_CREATED] - 1]);
+		has_from = false;
+	}
+	else if (op == LEDGER_DELETE)
+	{
+		/* the stream as it was when it was removed; nothing settles */
+		rows[nrows++] = (LedgerRow) {"deleted", 0};
+		old = new;
+		occurred = sp_transaction_time();
+		has_from = true;
+	}
+	else
+	{
+		Datum	   *ov = palloc(desc->natts * sizeof(Datum));
+		bool	   *on = palloc(desc->natts * sizeof(bool));
+		sp_fixed	delta;
+
+		heap_deform_tuple(td->tg_trigtuple, desc, ov, on);
+		sp_decode_stream(map, ov, on, &old);
+		check_stored(id, &old, &new);
+		delta = new.settled - old.settled;
+		if (old.status != new.status)
+			rows[nrows++] = (LedgerRow) {status_event(new.status), 0};
+		if (old.rate != new.rate)
+			rows[nrows++] = (LedgerRow) {"rate_changed", 0};
+		if (old.total != new.total)
+			rows[nrows++] = (LedgerRow) {new.total > old.total ? "topped_up" : "total_reduced", 0};
+		if (old.has_end != new.has_end || (new.has_end && old.end != new.end))
+			rows[nrows++] = (LedgerRow) {"end_changed", 0};
+		if (old.start != new.start)
+			rows[nrows++] = (LedgerRow) {"start_changed", 0};
+		if (nrows == 0)
+			rows[nrows++] = (LedgerRow) {"settled", 0};
+		rows[0].delta = delta;
+		occurred = new.last_settled;
+		has_from = true;
+	}
+
+	status_type = TupleDescAttr(desc, map->attnum[SP_COL_STATUS] - 1)->atttypid;
+	webhook = nonempty(sp_event_source) && strcmp(sp_event_source, "webhook") == 0;
+
+	/*
+	 * The actor: the user whose statement this is.  streampay_ingest runs as
+	 * its owner (SECURITY DEFINER), so for webhook events take the role that
+	 * called it, outside any security-definer function.
+	 */
+	actor = DirectFunctionCall1(namein,
+								CStringGetDatum(GetUserNameFromId(webhook ? GetOuterUserId() : GetUserId(),
+																  false)));
+
 	/* the status OIDs of streams go into the ledger's columns as they are */
-	if (status_type != cache.status_type)
+	if (status_type != w->c.status_type)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATATYPE_MISMATCH),
 				 errmsg("stream_events.to_status is of type %s, streams.status of type %s",
-						format_type_be(cache.status_type), format_type_be(status_type))));
+						format_type_be(w->c.status_type), format_type_be(status_type))));
 
 	GetUserIdAndSecContext(&save_userid, &save_sec);
-	SetUserIdAndSecContext(cache.owner,
+	SetUserIdAndSecContext(w->c.owner,
 						   save_sec | SECURITY_LOCAL_USERID_CHANGE | SECURITY_NOFORCE_RLS);
 
-	/*
-	 * A stream inserted with history already in the ledger is being restored
-	 * (pg_dump restores stream_events before streams): its events are there.
-	 */
-	if (!is_update && has_history(w, nv[map->attnum[SP_COL_ID] - 1]))
-		nrows = 0;
+	if (op == LEDGER_INSERT)
+	{
+		LastEvent	last;
+
+		if (last_event(w, map, id, &last))
+		{
+			check_reinsert(id, &new, &last);
+			nrows = 0;			/* a restore: its events are there */
+		}
+	}
 
 	if (nrows > 0)
-		ledger_append(w, map, nv, &old, &new, is_update, webhook, actor, rows, nrows);
+		ledger_append(w, map, nv, &old, &new, occurred, has_from, webhook, actor, rows, nrows);
 
 	SetUserIdAndSecContext(save_userid, save_sec);
 	return PointerGetDatum(NULL);
@@ -577,7 +810,10 @@ streampay_events_append_only(PG_FUNCTION_ARGS)
 	TriggerData *td = (TriggerData *) fcinfo->context;
 
 	if (!CALLED_AS_TRIGGER(fcinfo))
-		elog(ERROR, "streampay_events_append_only: not called by trigger manager");
+		trigger_protocol("streampay_events_append_only", "not called by trigger manager");
+	if (!TRIGGER_FIRED_BEFORE(td->tg_event) || TRIGGER_FIRED_BY_INSERT(td->tg_event))
+		trigger_protocol("streampay_events_append_only",
+						 "must be fired BEFORE UPDATE, DELETE or TRUNCATE");
 
 	if (TRIGGER_FIRED_BY_DELETE(td->tg_event) && sp_allow_event_purge)
 		return PointerGetDatum(td->tg_trigtuple);
@@ -589,4 +825,36 @@ streampay_events_append_only(PG_FUNCTION_ARGS)
 					TRIGGER_FIRED_BY_DELETE(td->tg_event) ? "DELETE" : "TRUNCATE"),
 			 errhint("A superuser may remove old rows with streampay_purge_events(older_than).")));
 	pg_unreachable();
+}
+
+PG_FUNCTION_INFO_V1(streampay_streams_no_truncate);
+Datum
+streampay_streams_no_truncate(PG_FUNCTION_ARGS)
+{
+	TriggerData *td = (TriggerData *) fcinfo->context;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		trigger_protocol("streampay_streams_no_truncate", "not called by trigger manager");
+	if (!TRIGGER_FIRED_BY_TRUNCATE(td->tg_event))
+		trigger_protocol("streampay_streams_no_truncate", "must be fired BEFORE TRUNCATE");
+
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("TRUNCATE of %s is not allowed", RelationGetRelationName(td->tg_relation)),
+			 errdetail("Removing a stream is recorded in the ledger, one row per stream; TRUNCATE would remove streams without a trace."),
+			 errhint("Use DELETE: each deleted stream is recorded in stream_events as 'deleted'.")));
+	pg_unreachable();
+}
+
+/*
+ * The role whose statement is running, outside any SECURITY DEFINER
+ * function: what the ledger records as the actor of a webhook event (the
+ * role that called streampay_ingest, not the function's owner).
+ */
+PG_FUNCTION_INFO_V1(streampay_caller);
+Datum
+streampay_caller(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_DATUM(DirectFunctionCall1(namein,
+										CStringGetDatum(GetUserNameFromId(GetOuterUserId(), false))));
 }

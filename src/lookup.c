@@ -29,6 +29,10 @@
 #include "utils/relcache.h"
 #include "utils/rls.h"
 #include "utils/snapmgr.h"
+#include "utils/syscache.h"
+#include "utils/inval.h"
+#include "catalog/pg_am.h"
+#include "catalog/pg_index.h"
 
 #include "errors.h"
 #include "kept.h"
@@ -49,6 +53,25 @@ static LookupCache cache;
 
 /* bumped whenever the cache is reset: open scans from before are stale */
 static uint64 cache_generation = 0;
+
+/*
+ * The cached privilege check must be as fresh as PostgreSQL's own: a GRANT
+ * or REVOKE on streams sends a relcache invalidation, but a change of role
+ * membership (REVOKE r FROM bob, ALTER ROLE bob NOINHERIT) only a syscache
+ * one, on pg_auth_members or pg_authid.
+ */
+static void
+roles_changed(Datum arg, int cacheid, uint32 hashvalue)
+{
+	cache.acl_ok_user = InvalidOid;
+}
+
+void
+sp_lookup_init(void)
+{
+	CacheRegisterSyscacheCallback(AUTHMEMROLEMEM, roles_changed, (Datum) 0);
+	CacheRegisterSyscacheCallback(AUTHOID, roles_changed, (Datum) 0);
+}
 
 void
 sp_lookup_invalidate(Oid relid)
@@ -95,6 +118,33 @@ idscan_close(sp_kept *k)
 	s->heap = NULL;
 }
 
+/*
+ * The scan applies uuid equality to the index's first column: the primary
+ * key must be a plain btree on id alone.  An owner who changed it (say to
+ * (created_at, id)) gets a clear refusal, not a comparison of the wrong
+ * type or a stream reported missing.
+ */
+static void
+check_primary_key(Relation heap, Oid indexid, AttrNumber id_attnum, Oid nsp)
+{
+	Relation	index = index_open(indexid, AccessShareLock);
+	Form_pg_index form = index->rd_index;
+	bool		fits = index->rd_rel->relam == BTREE_AM_OID &&
+		form->indnkeyatts == 1 &&
+		form->indkey.values[0] == id_attnum &&
+		RelationGetIndexExpressions(index) == NIL &&
+		TupleDescAttr(RelationGetDescr(index), 0)->atttypid == UUIDOID;
+
+	index_close(index, AccessShareLock);
+	if (!fits)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("the primary key of \"%s.streams\" is not (id)",
+						get_namespace_name(nsp)),
+				 errdetail("The id forms look streams up by a btree primary key on the uuid column id alone."),
+				 errhint("Restore the primary key: ALTER TABLE streams ADD PRIMARY KEY (id).")));
+}
+
 static void
 resolve(Oid nsp)
 {
@@ -112,11 +162,13 @@ resolve(Oid nsp)
 	indexid = RelationGetPrimaryKeyIndex(rel);
 	if (!OidIsValid(indexid))
 		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("relation \"%s.streams\" has no primary key",
-						get_namespace_name(nsp))));
+						get_namespace_name(nsp)),
+				 errhint("The id forms look streams up by the primary key (id).")));
 	cache.valid = false;
 	sp_attmap_build(&cache.map, RelationGetDescr(rel));
+	check_primary_key(rel, indexid, cache.map.attnum[SP_COL_ID], nsp);
 	cache.nsp = nsp;
 	cache.relid = relid;
 	cache.indexid = indexid;
@@ -167,7 +219,9 @@ sp_lookup_stream(Oid nsp, Datum id, sp_stream *out, void **state, MemoryContext 
 	bool		found = false;
 
 	if (!ActiveSnapshotSet())
-		elog(ERROR, "streampay: no active snapshot for the stream lookup");
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TRANSACTION_STATE),
+				 errmsg("streampay: no active snapshot for the stream lookup")));
 
 	for (;;)
 	{

@@ -17,9 +17,15 @@
 
 PG_MODULE_MAGIC;
 
-/* webhook keys: superuser-only, hidden, settable only in the server config */
+/*
+ * The webhook keys' file (superuser-only, settable only in the server
+ * config), and the settings that held keys before 0.4.0: still defined, so
+ * that sessions which loaded the library hide them, but a key found there
+ * is refused (webhook.c).
+ */
 char	   *sp_webhook_secret = NULL;
 char	   *sp_webhook_secret_previous = NULL;
+char	   *sp_webhook_secret_file = NULL;
 
 /* ingestion context, set transaction-locally by streampay_ingest() */
 char	   *sp_event_source = NULL;
@@ -53,14 +59,20 @@ define_internal_string(const char *name, const char *desc, char **addr)
 void
 _PG_init(void)
 {
+	DefineCustomStringVariable("streampay.webhook_secret_file",
+							   "File holding the webhook keys (HMAC-SHA256): the current key on the first line, the previous one on the second.",
+							   "Owned by the server's OS user, mode 0600; relative names are relative to the data directory.",
+							   &sp_webhook_secret_file, "", PGC_SIGHUP,
+							   GUC_SUPERUSER_ONLY | GUC_NOT_IN_SAMPLE,
+							   NULL, NULL, NULL);
 	DefineCustomStringVariable("streampay.webhook_secret",
-							   "Shared secret that signs webhook events (HMAC-SHA256).",
-							   "Set only in postgresql.conf or with ALTER SYSTEM; never stored in a table.",
+							   "Not used: a key found here is refused (keys belong in streampay.webhook_secret_file).",
+							   NULL,
 							   &sp_webhook_secret, "", PGC_SIGHUP,
 							   GUC_SUPERUSER_ONLY | GUC_NO_SHOW_ALL | GUC_NOT_IN_SAMPLE,
 							   NULL, NULL, NULL);
 	DefineCustomStringVariable("streampay.webhook_secret_previous",
-							   "Previous webhook secret, still accepted during key rotation.",
+							   "Not used: a key found here is refused (keys belong in streampay.webhook_secret_file).",
 							   NULL,
 							   &sp_webhook_secret_previous, "", PGC_SIGHUP,
 							   GUC_SUPERUSER_ONLY | GUC_NO_SHOW_ALL | GUC_NOT_IN_SAMPLE,
@@ -86,4 +98,6 @@ _PG_init(void)
 
 	CacheRegisterRelcacheCallback(streampay_relcache_callback, (Datum) 0);
 	sp_kept_init();
+	sp_merge_init();
+	sp_lookup_init();
 }

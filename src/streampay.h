@@ -15,6 +15,7 @@ extern void sp_trigger_invalidate(Oid relid);
 extern void sp_lookup_invalidate(Oid relid);
 extern void sp_chains_invalidate(Oid relid);
 extern void sp_ledger_invalidate(Oid relid);
+extern void sp_lookup_init(void);
 
 /* What a money function computes; also streampay_accrual_from_columns' kind. */
 typedef enum sp_money_kind
@@ -24,9 +25,29 @@ typedef enum sp_money_kind
 	SP_MONEY_REFUNDABLE = 2
 } sp_money_kind;
 
+/*
+ * Did the statement firing 'trigger' (a row UPDATE trigger) assign column
+ * 'column' for the row at hand (merge.c)?  BY_SET: the statement has one
+ * action, so tg_updatedcols answers exactly.  YES/NO: a MERGE whose UPDATE
+ * actions all / none assign it.  UNKNOWN: a MERGE whose actions differ, or
+ * a statement started before the library was loaded.
+ */
+typedef enum sp_assigned
+{
+	SP_ASSIGNED_BY_SET,
+	SP_ASSIGNED_YES,
+	SP_ASSIGNED_NO,
+	SP_ASSIGNED_UNKNOWN
+} sp_assigned;
+
+struct Trigger;
+extern sp_assigned sp_update_assigns(const struct Trigger *trigger, const char *column);
+extern void sp_merge_init(void);
+
 /* Settings (streampay.c). */
 extern char *sp_webhook_secret;
 extern char *sp_webhook_secret_previous;
+extern char *sp_webhook_secret_file;
 extern char *sp_event_source;
 extern char *sp_external_event_id;
 extern char *sp_event_transaction_hash;

@@ -54,6 +54,12 @@ sp_check_insert(sp_stream *s, sp_time now, bool *normalized)
 	return SP_OK;
 }
 
+sp_rule
+sp_check_insert_time(const sp_stream *s, sp_time wall)
+{
+	return s->last_settled > wall ? SP_RULE_SETTLED_IN_FUTURE : SP_OK;
+}
+
 static bool
 end_equal(const sp_stream *a, const sp_stream *b)
 {
@@ -146,5 +152,32 @@ sp_check_update(sp_update *u)
 
 	n->settled = accrued_at_T;
 	n->last_settled = T;
+	return SP_OK;
+}
+
+sp_rule
+sp_check_stored(const sp_stream *old, const sp_stream *stored,
+				bool recipient_changed, sp_time wall)
+{
+	sp_update	u;
+	sp_rule		r;
+
+	/*
+	 * Replay the update with the stored event time as an explicit T: every
+	 * path through sp_check_update stores last_settled = T, so the stored
+	 * row is a fixed point exactly when it is a legal outcome.
+	 */
+	u.old = *old;
+	u.new = *stored;
+	u.new.settled = old->settled;
+	u.lsa_assigned = true;
+	u.recipient_changed = recipient_changed;
+	u.now = stored->last_settled;
+	u.wall = wall;
+	r = sp_check_update(&u);
+	if (r != SP_OK)
+		return r;
+	if (u.new.settled != stored->settled)
+		return SP_RULE_SETTLED_OWNED;
 	return SP_OK;
 }

@@ -27,7 +27,8 @@ typedef enum sp_rule
 	SP_RULE_NOT_DONE,
 	SP_RULE_START_LOCKED,
 	SP_RULE_TOTAL_BELOW_ACCRUED,
-	SP_RULE_END_BEFORE_EVENT
+	SP_RULE_END_BEFORE_EVENT,
+	SP_RULE_SETTLED_IN_FUTURE
 } sp_rule;
 
 typedef struct sp_update
@@ -65,5 +66,23 @@ extern sp_rule sp_check_update(sp_update *u);
  * start when start is earlier, and *normalized says so.
  */
 extern sp_rule sp_check_insert(sp_stream *s, sp_time now, bool *normalized);
+
+/*
+ * An inserted row's last_settled_at must not be after the wall clock: a
+ * stream settled "in the future" would accrue nothing until then (a row
+ * that freezes itself).  Restored rows settled in the past pass.
+ */
+extern sp_rule sp_check_insert_time(const sp_stream *s, sp_time wall);
+
+/*
+ * Is 'stored' (the row an UPDATE finally wrote, after every BEFORE trigger)
+ * a legal outcome of 'old'?  That is: the status change is allowed, and
+ * settled_amount is exactly what settling 'old' at stored->last_settled
+ * gives (settle-before-change with that event time).  Another BEFORE
+ * trigger that fires after streampay's can change the row it checked; this
+ * is the check on what reaches the table.  'wall' bounds the event time.
+ */
+extern sp_rule sp_check_stored(const sp_stream *old, const sp_stream *stored,
+							   bool recipient_changed, sp_time wall);
 
 #endif							/* STREAMPAY_TRANSITION_H */

@@ -114,6 +114,15 @@ on_insert(Relation rel, const sp_attmap *map, HeapTuple tuple)
 	rule = sp_check_insert(&s, sp_transaction_time(), &normalized);
 	if (rule != SP_OK)
 		sp_report_rule(rule, id, NULL, &s, NULL);
+	{
+		sp_update	u;
+
+		memset(&u, 0, sizeof(u));
+		u.wall = (sp_time) GetCurrentTimestamp();
+		rule = sp_check_insert_time(&s, u.wall);
+		if (rule != SP_OK)
+			sp_report_rule(rule, id, NULL, &s, &u);
+	}
 
 	{
 		bool		check[SP_NCOLS];
@@ -181,6 +190,21 @@ on_update(TriggerData *td, const sp_attmap *map)
 										ov, on, nv, nn);
 	u.lsa_assigned = td->tg_updatedcols != NULL &&
 		bms_is_member(lsa - FirstLowInvalidHeapAttributeNumber, td->tg_updatedcols);
+
+	/*
+	 * "Assigned its current value" and "not assigned" store the same row and
+	 * mean different event times (the old settlement time, or now).  For
+	 * MERGE, tg_updatedcols is the union over all actions, so ask which
+	 * actions the statement has; when that cannot be known, take the safe
+	 * reading: not assigned, T = the transaction time, which never erases
+	 * accrual.
+	 */
+	if (u.lsa_assigned && column_equal(desc, lsa, ov, on, nv, nn))
+	{
+		sp_assigned a = sp_update_assigns(td->tg_trigger, sp_col_names[SP_COL_LAST_SETTLED]);
+
+		u.lsa_assigned = a == SP_ASSIGNED_BY_SET || a == SP_ASSIGNED_YES;
+	}
 	u.now = sp_transaction_time();
 	u.wall = (sp_time) GetCurrentTimestamp();
 
@@ -226,15 +250,17 @@ streampay_trigger(PG_FUNCTION_ARGS)
 	const sp_attmap *map;
 
 	if (!CALLED_AS_TRIGGER(fcinfo))
-		elog(ERROR, "streampay_trigger: not called by trigger manager");
-	if (!TRIGGER_FIRED_BEFORE(td->tg_event) || !TRIGGER_FIRED_FOR_ROW(td->tg_event))
-		elog(ERROR, "streampay_trigger: must be fired BEFORE, FOR EACH ROW");
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("streampay_trigger: not called by trigger manager")));
+	if (!TRIGGER_FIRED_BEFORE(td->tg_event) || !TRIGGER_FIRED_FOR_ROW(td->tg_event) ||
+		!(TRIGGER_FIRED_BY_INSERT(td->tg_event) || TRIGGER_FIRED_BY_UPDATE(td->tg_event)))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("streampay_trigger: must be fired BEFORE INSERT OR UPDATE, FOR EACH ROW")));
 
 	map = sp_relation_attmap(td->tg_relation);
 	if (TRIGGER_FIRED_BY_INSERT(td->tg_event))
 		return PointerGetDatum(on_insert(td->tg_relation, map, td->tg_trigtuple));
-	if (TRIGGER_FIRED_BY_UPDATE(td->tg_event))
-		return PointerGetDatum(on_update(td, map));
-	elog(ERROR, "streampay_trigger: must be fired for INSERT or UPDATE");
-	pg_unreachable();
+	return PointerGetDatum(on_update(td, map));
 }
