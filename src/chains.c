@@ -16,6 +16,9 @@
 #include "access/table.h"
 #include "access/tableam.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_am.h"
+#include "catalog/pg_type.h"
+#include "access/genam.h"
 #include "parser/parse_relation.h"
 #include "executor/tuptable.h"
 #include "utils/builtins.h"
@@ -68,12 +71,35 @@ resolve(Oid nsp)
 	cache.indexid = InvalidOid;
 	if (OidIsValid(relid))
 	{
+		AttrNumber	chain_attnum;
+
 		rel = table_open(relid, AccessShareLock);
 		cache.indexid = RelationGetPrimaryKeyIndex(rel);
 		cache.family_attnum = attnameAttNum(rel, "family", false);
+		chain_attnum = attnameAttNum(rel, "chain_id", false);
 		table_close(rel, NoLock);
+
+		/*
+		 * The probe applies text equality to the key's first column: an
+		 * owner who changed the primary key must get a refusal, not a
+		 * comparison of the wrong column or type.
+		 */
+		if (OidIsValid(cache.indexid))
+		{
+			Relation	index = index_open(cache.indexid, AccessShareLock);
+			Oid			keytype = TupleDescAttr(RelationGetDescr(index), 0)->atttypid;
+
+			if (index->rd_rel->relam != BTREE_AM_OID || index->rd_index->indnkeyatts != 1 ||
+				index->rd_index->indkey.values[0] != chain_attnum ||
+				(keytype != TEXTOID && keytype != VARCHAROID))
+				cache.indexid = InvalidOid;
+			index_close(index, AccessShareLock);
+		}
 		if (!OidIsValid(cache.indexid) || cache.family_attnum == InvalidAttrNumber)
-			elog(ERROR, "streampay_chains has no primary key or no family column");
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("streampay_chains has no primary key on chain_id alone, or no family column"),
+					 errhint("The chain registry is the extension's table; restore its primary key (chain_id) and family column.")));
 	}
 	cache.valid = true;
 }

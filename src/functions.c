@@ -192,6 +192,12 @@ streampay_accrual_from_columns(PG_FUNCTION_ARGS)
 
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(2) || PG_ARGISNULL(9))
 		PG_RETURN_NULL();
+	/* callable by anyone: the kind comes from the caller, not only the planner */
+	if (PG_GETARG_INT32(0) < SP_MONEY_ACCRUED || PG_GETARG_INT32(0) > SP_MONEY_REFUNDABLE)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("streampay_accrual_from_columns: kind must be 0 (accrued), 1 (claimable) or 2 (refundable), not %d",
+						PG_GETARG_INT32(0))));
 	id = PG_ARGISNULL(1) ? (Datum) 0 : PG_GETARG_DATUM(1);
 	if (PG_ARGISNULL(3) || PG_ARGISNULL(4) || PG_ARGISNULL(6) || PG_ARGISNULL(7) ||
 		PG_ARGISNULL(8))

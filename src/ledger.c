@@ -621,7 +621,9 @@ check_reinsert(Datum id, const sp_stream *row, const LastEvent *last)
 static void
 check_stored(Datum id, const sp_stream *old, const sp_stream *stored)
 {
-	sp_rule		rule = sp_check_stored(old, stored, false, (sp_time) GetCurrentTimestamp());
+	sp_time		wall = (sp_time) GetCurrentTimestamp();
+	sp_time		now = sp_transaction_time();
+	sp_rule		rule = sp_check_stored(old, stored, false, wall > now ? wall : now);
 
 	if (rule != SP_OK)
 		ereport(ERROR,

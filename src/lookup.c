@@ -190,10 +190,14 @@ lookup_spi(Oid nsp, Datum id, sp_stream *out)
 	query = psprintf("SELECT * FROM %s.streams WHERE id OPERATOR(pg_catalog.=) $1",
 					 quote_identifier(get_namespace_name(nsp)));
 	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
+		ereport(ERROR,
+				(errcode(ERRCODE_INTERNAL_ERROR),
+				 errmsg("streampay: SPI_connect failed")));
 	rc = SPI_execute_with_args(query, 1, argtypes, args, NULL, true, 2);
 	if (rc != SPI_OK_SELECT)
-		elog(ERROR, "SPI_execute_with_args returned %d", rc);
+		ereport(ERROR,
+				(errcode(ERRCODE_INTERNAL_ERROR),
+				 errmsg("streampay: stream lookup returned SPI code %d", rc)));
 	if (SPI_processed > 0)
 	{
 		TupleDesc	desc = SPI_tuptable->tupdesc;

@@ -145,8 +145,10 @@ sp_datum_to_fixed(Datum d, const char *what, Datum stream_id)
 							sp_id_text(stream_id), what)));
 			break;
 		case SP_NUM_MALFORMED:
-			elog(ERROR, "stream %s: %s is not a valid numeric image",
-				 sp_id_text(stream_id), what);
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_CORRUPTED),
+					 errmsg("stream %s: %s is not a valid numeric image",
+							sp_id_text(stream_id), what)));
 			break;
 	}
 	pg_unreachable();

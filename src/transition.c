@@ -173,7 +173,8 @@ sp_check_stored(const sp_stream *old, const sp_stream *stored,
 	u.lsa_assigned = true;
 	u.recipient_changed = recipient_changed;
 	u.now = stored->last_settled;
-	u.wall = wall;
+	/* an implicit T is never before the old settlement, even if the clock stepped back */
+	u.wall = wall > old->last_settled ? wall : old->last_settled;
 	r = sp_check_update(&u);
 	if (r != SP_OK)
 		return r;

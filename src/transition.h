@@ -80,7 +80,9 @@ extern sp_rule sp_check_insert_time(const sp_stream *s, sp_time wall);
  * settled_amount is exactly what settling 'old' at stored->last_settled
  * gives (settle-before-change with that event time).  Another BEFORE
  * trigger that fires after streampay's can change the row it checked; this
- * is the check on what reaches the table.  'wall' bounds the event time.
+ * is the check on what reaches the table.  'wall' bounds the event time
+ * (pass the later of the wall clock and the transaction time; the old
+ * settlement time is always allowed).
  */
 extern sp_rule sp_check_stored(const sp_stream *old, const sp_stream *stored,
 							   bool recipient_changed, sp_time wall);

@@ -41,6 +41,8 @@ UPDATE streams SET total_amount = total_amount + 1000, last_settled_at = '2025-0
  WHERE id::text LIKE '%5';
 SELECT streampay_complete_due('2025-04-01');
 INSERT INTO streampay_chains VALUES ('eip155:31337', 'evm');
+-- a deleted stream: its history (ending in 'deleted') survives, its row does not
+DELETE FROM streams WHERE id = '00000000-0000-0000-0000-000000000060';
 SQL
 
 snapshot() {
@@ -99,6 +101,15 @@ if cmp -s "$work/$src.next" "$work/$dst_plain.next" && cmp -s "$work/$src.next" 
 else
 	echo "FAILED ledger event ids continue after restore"; rc=1
 fi
+# a restored ledger still remembers a deleted stream: its id cannot come back
+for db in $dst_plain $dst_custom; do
+	out=$(psql -X -At -d $db -c "INSERT INTO streams (id, payer, recipient, rate_per_second, start_time, total_amount) VALUES ('00000000-0000-0000-0000-000000000060', 'GDI2LLE2AFP2YLXXWNAWONRVKEVBKEPUD7RX2EI3EZ7QHHXMLVHVQ7XD', 'GAOZFLKLNGD7UA2HZROS7NWPTZD4QP2PNSXLHNPPN5RJOMCSREQ4GM5S', 1, '2025-01-01', 1)" 2>&1 || true)
+	if grep -q 'was deleted' <<< "$out"; then
+		echo "ok $db: a deleted stream's id stays used after restore"
+	else
+		echo "FAILED $db: a deleted stream's id stays used after restore: $out"; rc=1
+	fi
+done
 if grep -q '^ledger sums match: true$' "$work/src.txt"; then
 	echo "ok ledger settled deltas sum to settled_amount"
 else

@@ -17,7 +17,9 @@
  *	- an UPDATE that sp_check_update accepts leaves settled_amount between
  *	  its old value and the total, settles exactly pending(OLD, T), never
  *	  moves last_settled_at backwards or past the wall clock, only follows
- *	  the status graph and never changes a terminal stream's money.
+ *	  the status graph and never changes a terminal stream's money;
+ *	- and the row it produces passes sp_check_stored, the recheck of the
+ *	  row finally stored.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -282,6 +284,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		r = sp_check_update(&u);
 		if (r != SP_OK)
 			continue;
+
+		/* accepted: the stored row passes the after-trigger recheck as it is */
+		FUZZ_ASSERT(sp_check_stored(&u.old, &u.new, u.recipient_changed,
+									u.wall > u.now ? u.wall : u.now) == SP_OK);
 
 		/* accepted: what the README promises of every accepted UPDATE */
 		FUZZ_ASSERT(u.old.settled == u.new.settled - u.delta || !u.settles);

@@ -1885,6 +1885,105 @@ test_numeric(void)
 	}
 }
 
+/* ------------------------------------------------------------------------
+ * transition.c: the stored row (after every BEFORE trigger) and the
+ * insert-time bound
+ * ------------------------------------------------------------------------ */
+
+static void
+test_stored(void)
+{
+	static const sp_status statuses[] = {SP_ACTIVE, SP_PAUSED, SP_CANCELLED, SP_COMPLETED};
+	static const sp_time nows[] = {50 * SEC, 100 * SEC, 150 * SEC, 999 * SEC, 1000 * SEC, 3000 * SEC};
+	int			legal = 0;
+
+	/*
+	 * Every outcome sp_check_update accepts is a fixed point of
+	 * sp_check_stored: whatever the update was, the stored row passes ...
+	 */
+	for (size_t os = 0; os < (sizeof(statuses) / sizeof(statuses[0])); os++)
+		for (size_t ns = 0; ns < (sizeof(statuses) / sizeof(statuses[0])); ns++)
+			for (size_t t = 0; t < (sizeof(nows) / sizeof(nows[0])); t++)
+				for (int explicit_time = 0; explicit_time < 2; explicit_time++)
+					for (int change = 0; change < 4; change++)
+					{
+						sp_stream	o = ubase();
+						sp_update	u;
+
+						o.status = statuses[os];
+						u = mku(o, nows[t]);
+						u.new.status = statuses[ns];
+						if (explicit_time)
+						{
+							u.lsa_assigned = true;
+							u.new.last_settled = nows[t];
+						}
+						if (change == 1)
+							u.new.rate = 2 * SP_UNIT;
+						if (change == 2)
+							u.new.total = UNITS(3000);
+						if (change == 3)
+							u.new.has_end = false;
+						if (sp_check_update(&u) != SP_OK)
+							continue;
+						legal++;
+						CHECK(sp_check_stored(&o, &u.new, false, u.wall) == SP_OK);
+
+						/* ... and a row changed after the check does not */
+						if (u.new.settled != o.settled || u.new.status != o.status)
+						{
+							sp_stream	tampered = u.new;
+
+							tampered.settled += 1;
+							CHECK(sp_check_stored(&o, &tampered, false, u.wall) != SP_OK);
+						}
+					}
+	CHECK(legal > 50);
+
+	/* the case: a cancel turned back into "active" with nothing settled */
+	{
+		sp_stream	o = ubase();
+		sp_update	u = mku(o, 400 * SEC);
+		sp_stream	stored;
+
+		u.new.status = SP_CANCELLED;
+		CHECK(sp_check_update(&u) == SP_OK);
+		CHECK_FIX(u.new.settled, UNITS(300));
+		stored = u.new;
+		stored.status = SP_ACTIVE;
+		stored.settled = 0;
+		CHECK(sp_check_stored(&o, &stored, false, u.wall) == SP_RULE_SETTLED_OWNED);
+		/* status back to active but the settlement kept: a plain settlement, legal */
+		stored.settled = UNITS(300);
+		CHECK(sp_check_stored(&o, &stored, false, u.wall) == SP_OK);
+		/* a terminal status reached around the graph: paused -> completed */
+		o.status = SP_PAUSED;
+		stored = o;
+		stored.status = SP_COMPLETED;
+		CHECK(sp_check_stored(&o, &stored, false, u.wall) == SP_RULE_TRANSITION);
+		/* an event time moved back before the old settlement */
+		o = ubase();
+		stored = o;
+		stored.last_settled = 50 * SEC;
+		CHECK(sp_check_stored(&o, &stored, false, u.wall) == SP_RULE_CLOCK_BACKWARDS);
+		/* or past the wall clock */
+		stored.last_settled = u.wall + 1;
+		CHECK(sp_check_stored(&o, &stored, false, u.wall) == SP_RULE_EVENT_IN_FUTURE);
+		/* a clock stepped back behind the old settlement still allows T = that settlement */
+		stored.last_settled = o.last_settled;
+		CHECK(sp_check_stored(&o, &stored, false, o.last_settled - SEC) == SP_OK);
+	}
+
+	/* insert: last_settled_at up to the wall clock, not one microsecond later */
+	{
+		sp_stream	s = ubase();
+
+		s.last_settled = 500 * SEC;
+		CHECK(sp_check_insert_time(&s, 500 * SEC) == SP_OK);
+		CHECK(sp_check_insert_time(&s, 500 * SEC - 1) == SP_RULE_SETTLED_IN_FUTURE);
+	}
+}
+
 int
 main(void)
 {
@@ -1896,6 +1995,7 @@ main(void)
 	test_depletion();
 	test_insert();
 	test_update();
+	test_stored();
 	test_numeric();
 
 	printf("%d passed, %d failed\n", n_passed, n_failed);
