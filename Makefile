@@ -14,7 +14,9 @@ GLUE_OBJS = src/streampay.o src/stream_row.o src/errors.o src/trigger.o \
 	src/webhook.o src/addresses.o src/row_support.o src/merge.o
 OBJS = $(CORE_OBJS) $(GLUE_OBJS)
 
-PG_CPPFLAGS = -Isrc
+# the version compiled into the module's magic block (pg_get_loaded_modules, 18+)
+EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" streampay.control)
+PG_CPPFLAGS = -Isrc -DSP_VERSION='"$(EXTVERSION)"'
 PG_CFLAGS = -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
 
 # explicit list: sql/ also holds the install script, which is not a test

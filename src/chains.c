@@ -74,7 +74,7 @@ resolve(Oid nsp)
 		AttrNumber	chain_attnum;
 
 		rel = table_open(relid, AccessShareLock);
-		cache.indexid = RelationGetPrimaryKeyIndex(rel);
+		cache.indexid = sp_primary_key_index(rel);
 		cache.family_attnum = attnameAttNum(rel, "family", false);
 		chain_attnum = attnameAttNum(rel, "chain_id", false);
 		table_close(rel, NoLock);

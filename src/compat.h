@@ -1,18 +1,29 @@
 /*
  * compat.h
  *	  Every PostgreSQL version difference streampay cares about, in one place.
- *	  Built and tested on 15; written for 13 and later.
+ *	  Built and tested on 15 and 18; written for 15 and later.
  */
 #ifndef STREAMPAY_COMPAT_H
 #define STREAMPAY_COMPAT_H
 
 #include "postgres.h"
 
-#if PG_VERSION_NUM < 130000
-#error "streampay requires PostgreSQL 13 or later (trigger tg_updatedcols, gen_random_uuid)"
+#if PG_VERSION_NUM < 150000
+#error "streampay requires PostgreSQL 15 or later (MERGE, reserved GUC prefixes, placeholders applied with their setter's rights)"
 #endif
 
 #include "access/genam.h"
+
+/*
+ * PostgreSQL 18 replaced the postfix attribute pg_attribute_noreturn() with
+ * the function specifier pg_noreturn, written first in a declaration
+ * ("pg_noreturn extern void f(void);").  Before 18 the attribute is GCC's
+ * __attribute__((noreturn)) (empty on compilers without it), which may also
+ * stand first.
+ */
+#if PG_VERSION_NUM < 180000 && !defined(pg_noreturn)
+#define pg_noreturn pg_attribute_noreturn()
+#endif
 
 /* PostgreSQL 18 added an instrumentation argument to index_beginscan. */
 #if PG_VERSION_NUM >= 180000
@@ -23,12 +34,16 @@
 	index_beginscan((heap), (index), (snapshot), (nkeys), 0)
 #endif
 
-/* PostgreSQL 15 renamed EmitWarningsOnPlaceholders. */
-#if PG_VERSION_NUM >= 150000
-#define sp_reserve_guc_prefix(prefix) MarkGUCPrefixReserved(prefix)
+/*
+ * PostgreSQL 18 gave RelationGetPrimaryKeyIndex a deferrable_ok argument.
+ * false keeps the earlier result: InvalidOid for a DEFERRABLE primary key.
+ */
+#if PG_VERSION_NUM >= 180000
+#define sp_primary_key_index(rel) RelationGetPrimaryKeyIndex((rel), false)
 #else
-#define sp_reserve_guc_prefix(prefix) EmitWarningsOnPlaceholders(prefix)
+#define sp_primary_key_index(rel) RelationGetPrimaryKeyIndex(rel)
 #endif
+
 
 /* PostgreSQL 17 changed makeJsonLexContextCstringLen's signature. */
 #if PG_VERSION_NUM >= 170000
@@ -39,52 +54,35 @@
 	makeJsonLexContextCstringLen((json), (len), GetDatabaseEncoding(), false)
 #endif
 
-/* PostgreSQL 14 added readOnlyTree to ProcessUtility. */
-#if PG_VERSION_NUM >= 140000
+/* The arguments of a ProcessUtility hook (14 and later). */
 #define SP_PROCESS_UTILITY_ARGS PlannedStmt *pstmt, const char *queryString, \
 	bool readOnlyTree, ProcessUtilityContext context, ParamListInfo params, \
 	QueryEnvironment *queryEnv, DestReceiver *dest, QueryCompletion *qc
 #define SP_PROCESS_UTILITY_PASS pstmt, queryString, readOnlyTree, context, params, \
 	queryEnv, dest, qc
-#else
-#define SP_PROCESS_UTILITY_ARGS PlannedStmt *pstmt, const char *queryString, \
-	ProcessUtilityContext context, ParamListInfo params, \
-	QueryEnvironment *queryEnv, DestReceiver *dest, QueryCompletion *qc
-#define SP_PROCESS_UTILITY_PASS pstmt, queryString, context, params, queryEnv, dest, qc
-#endif
-
-/* PostgreSQL 14 renamed the fmgroids of overloaded functions. */
-#if PG_VERSION_NUM >= 140000
-#define SP_F_TIMEZONE_TEXT_TIMESTAMPTZ F_TIMEZONE_TEXT_TIMESTAMPTZ
-#else
-#define SP_F_TIMEZONE_TEXT_TIMESTAMPTZ F_TIMESTAMPTZ_ZONE
-#endif
 
 /*
- * PostgreSQL 14 gave ExecSimpleRelationInsert its ResultRelInfo argument,
- * and the EState a list of opened result relations, which
- * ExecGetTriggerResultRel searches and ExecCloseResultRelations closes
- * (with the relations firing AFTER triggers opened).  13 kept one result
- * relation in the EState itself.  (executor/executor.h)
+ * The ledger writer's executor calls: the EState keeps a list of opened
+ * result relations, which ExecGetTriggerResultRel searches and
+ * ExecCloseResultRelations closes (with the relations firing AFTER triggers
+ * opened).  (executor/executor.h, 14 and later)
  */
-#if PG_VERSION_NUM >= 140000
 #define sp_exec_simple_insert(rri, estate, slot) \
 	ExecSimpleRelationInsert((rri), (estate), (slot))
 #define sp_estate_add_result_rel(estate, rri) \
 	((estate)->es_opened_result_relations = \
 	 lappend((estate)->es_opened_result_relations, (rri)))
 #define sp_estate_close_result_rels(estate, rri) ExecCloseResultRelations(estate)
+
+/*
+ * The module's magic block: from 18 on it carries the name and version,
+ * shown by pg_get_loaded_modules().  SP_VERSION comes from the Makefile,
+ * which reads it from streampay.control.
+ */
+#if PG_VERSION_NUM >= 180000
+#define SP_MODULE_MAGIC PG_MODULE_MAGIC_EXT(.name = "streampay", .version = SP_VERSION)
 #else
-#define sp_exec_simple_insert(rri, estate, slot) \
-	((estate)->es_result_relation_info = (rri), \
-	 ExecSimpleRelationInsert((estate), (slot)))
-#define sp_estate_add_result_rel(estate, rri) \
-	((estate)->es_result_relations = (rri), \
-	 (estate)->es_num_result_relations = 1, \
-	 (estate)->es_result_relation_info = (rri))
-#define sp_estate_close_result_rels(estate, rri) \
-	((rri) != NULL ? ExecCloseIndices(rri) : (void) 0, \
-	 ExecCleanUpTriggerState(estate))
+#define SP_MODULE_MAGIC PG_MODULE_MAGIC
 #endif
 
 /*

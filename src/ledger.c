@@ -38,6 +38,8 @@
 #include "executor/executor.h"
 #include "fmgr.h"
 #include "miscadmin.h"
+#include "access/transam.h"
+#include "nodes/nodeFuncs.h"
 #include "rewrite/rewriteHandler.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
@@ -300,6 +302,7 @@ typedef struct LedgerWriter
 	ResultRelInfo *rri;
 	TupleTableSlot *slot;
 	ExprState **defaults;		/* per attribute the trigger does not fill */
+	bool		foreign_code;	/* code that is not PostgreSQL's may run on insert */
 } LedgerWriter;
 
 static void
@@ -326,16 +329,36 @@ writer_close(sp_kept *k)
 	w->estate = NULL;
 }
 
+/* Does the expression call a function that is not built into PostgreSQL? */
+static bool
+not_builtin(Oid funcid, void *context)
+{
+	return funcid >= FirstNormalObjectId;
+}
+
+static bool
+calls_foreign_code(Node *node, void *context)
+{
+	if (node == NULL)
+		return false;
+	if (check_functions_in_node(node, not_builtin, context))
+		return true;
+	return expression_tree_walker(node, calls_foreign_code, context);
+}
+
 /*
  * The default of each column the trigger does not fill (the identity's
  * nextval, recorded_at's clock, and those of any column a user adds),
- * compiled in estate; NULL where there is none.
+ * compiled in estate; NULL where there is none.  *foreign_code is set when
+ * one of them, or a CHECK constraint, calls a function that is not
+ * PostgreSQL's own.
  */
 static ExprState **
-writer_defaults(Relation rel, EState *estate)
+writer_defaults(Relation rel, EState *estate, bool *foreign_code)
 {
 	TupleDesc	desc = RelationGetDescr(rel);
 	ExprState **defaults = palloc0(desc->natts * sizeof(ExprState *));
+	TupleConstr *constr = desc->constr;
 
 	for (int i = 0; i < desc->natts; i++)
 	{
@@ -349,8 +372,13 @@ writer_defaults(Relation rel, EState *estate)
 			continue;
 		expr = build_column_default(rel, att->attnum);
 		if (expr != NULL)
+		{
+			*foreign_code |= calls_foreign_code(expr, NULL);
 			defaults[i] = ExecPrepareExpr((Expr *) expr, estate);
+		}
 	}
+	for (int i = 0; constr != NULL && i < constr->num_check; i++)
+		*foreign_code |= calls_foreign_code(stringToNode(constr->check[i].ccbin), NULL);
 	return defaults;
 }
 
@@ -392,7 +420,10 @@ writer_open(LedgerWriter *w, MemoryContext cxt)
 		 */
 		(void) ExecGetTriggerOldSlot(w->estate, w->rri);
 		(void) ExecGetTriggerNewSlot(w->estate, w->rri);
-		w->defaults = writer_defaults(w->rel, w->estate);
+		w->foreign_code = w->rri->ri_TrigDesc != NULL &&
+			(w->rri->ri_TrigDesc->trig_insert_before_row ||
+			 w->rri->ri_TrigDesc->trig_insert_after_row);
+		w->defaults = writer_defaults(w->rel, w->estate, &w->foreign_code);
 		w->generation = cache_generation;
 	}
 	PG_FINALLY();
@@ -454,9 +485,11 @@ ledger_append(LedgerWriter *w, const sp_attmap *map, const Datum *nv,
 	 * must not close it (kept.c).
 	 */
 	sp_kept_enter(&w->kept);
-	guc_level = NewGUCNestLevel();
-	(void) set_config_option("search_path", LEDGER_SEARCH_PATH, PGC_USERSET, PGC_S_SESSION,
-							 GUC_ACTION_SAVE, true, 0, false);
+	/* only code that is not PostgreSQL's resolves names at run time */
+	guc_level = w->foreign_code ? NewGUCNestLevel() : -1;
+	if (w->foreign_code)
+		(void) set_config_option("search_path", LEDGER_SEARCH_PATH, PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_SAVE, true, 0, false);
 	/* row triggers a user may have put on stream_events fire at its end */
 	AfterTriggerBeginQuery();
 	for (int i = 0; i < nrows; i++)
@@ -500,7 +533,8 @@ ledger_append(LedgerWriter *w, const sp_attmap *map, const Datum *nv,
 		ResetPerTupleExprContext(estate);
 	}
 	AfterTriggerEndQuery(estate);
-	AtEOXact_GUC(true, guc_level);
+	if (guc_level >= 0)
+		AtEOXact_GUC(true, guc_level);
 	sp_kept_leave(&w->kept);
 }
 

@@ -159,7 +159,7 @@ resolve(Oid nsp)
 						get_namespace_name(nsp)),
 				 errhint("The streampay functions read the streams table in their own schema.")));
 	rel = table_open(relid, AccessShareLock);
-	indexid = RelationGetPrimaryKeyIndex(rel);
+	indexid = sp_primary_key_index(rel);
 	if (!OidIsValid(indexid))
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),

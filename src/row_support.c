@@ -67,7 +67,7 @@ transaction_time_utc(void)
 	Const	   *utc = makeConst(TEXTOID, -1, DEFAULT_COLLATION_OID, -1,
 								CStringGetTextDatum("UTC"), false, false);
 
-	return (Expr *) makeFuncExpr(SP_F_TIMEZONE_TEXT_TIMESTAMPTZ, TIMESTAMPOID,
+	return (Expr *) makeFuncExpr(F_TIMEZONE_TEXT_TIMESTAMPTZ, TIMESTAMPOID,
 								 list_make2(utc, now), InvalidOid,
 								 DEFAULT_COLLATION_OID, COERCE_EXPLICIT_CALL);
 }

@@ -73,7 +73,7 @@ extern void sp_decode_stream(const sp_attmap *map, const Datum *values,
 							 const bool *isnull, sp_stream *s);
 
 /* ereport(ERROR): a money or time column that may not be NULL is. */
-extern void sp_report_null_money(Datum stream_id) pg_attribute_noreturn();
+pg_noreturn extern void sp_report_null_money(Datum stream_id);
 
 /* numeric Datum <-> sp_fixed; 'what' names the value in errors. */
 extern sp_fixed sp_datum_to_fixed(Datum d, const char *what, Datum stream_id);

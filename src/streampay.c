@@ -15,7 +15,7 @@
 #include "kept.h"
 #include "streampay.h"
 
-PG_MODULE_MAGIC;
+SP_MODULE_MAGIC;
 
 /*
  * The webhook keys' file (superuser-only, settable only in the server
@@ -94,7 +94,7 @@ _PG_init(void)
 							 NULL, &sp_allow_event_purge, false, PGC_SUSET,
 							 GUC_NO_SHOW_ALL | GUC_NOT_IN_SAMPLE | GUC_NO_RESET_ALL,
 							 NULL, NULL, NULL);
-	sp_reserve_guc_prefix("streampay");
+	MarkGUCPrefixReserved("streampay");
 
 	CacheRegisterRelcacheCallback(streampay_relcache_callback, (Datum) 0);
 	sp_kept_init();
