@@ -21,7 +21,7 @@ PG_CFLAGS = -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
 
 # explicit list: sql/ also holds the install script, which is not a test
 REGRESS = schema transitions accrual settlement rules functions timezone \
-	precision lookup validation ledger ingest privileges bad_input
+	precision lookup validation ledger ingest privileges bad_input row_forms
 REGRESS_OPTS = --load-extension=streampay
 
 # race tests: test/specs/*.spec, expected output in test/expected
@@ -32,3 +32,8 @@ ISOLATION_OPTS = --inputdir=test --load-extension=streampay
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+# RETURNING old/new exists from PostgreSQL 18 on
+ifeq ($(filter 15 16 17,$(MAJORVERSION)),)
+REGRESS += returning_old_new
+endif

@@ -48,12 +48,15 @@ SELECT count(*) FROM streams;
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 SELECT streampay_verify_signature('x', repeat('0', 64));
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
+-- (the wording of these errors changed in 16: only their SQLSTATE is shown)
+\set VERBOSITY sqlstate
 SHOW streampay.webhook_secret;
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 SELECT current_setting('streampay.webhook_secret');
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 SHOW streampay.webhook_secret_file;
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
+\set VERBOSITY default
 SELECT pg_read_file('streampay_regress_webhook.key');
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 SET streampay.external_event_id = 'forged';

@@ -16,10 +16,11 @@ SELECT ordinal_position AS pos, column_name, data_type,
  WHERE table_schema = 'public' AND table_name = 'streams'
  ORDER BY ordinal_position;
 
--- primary key
+-- primary key and CHECKs (18 also lists NOT NULL as constraints of type 'n':
+-- the columns' nullability is checked above)
 SELECT c.conname, c.contype, pg_get_constraintdef(c.oid)
   FROM pg_constraint c
- WHERE c.conrelid = 'streams'::regclass
+ WHERE c.conrelid = 'streams'::regclass AND c.contype <> 'n'
  ORDER BY c.contype, c.conname;
 
 -- the five named indexes (plus the primary key's)

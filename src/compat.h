@@ -97,6 +97,23 @@
 #define sp_rri_merge_update_actions(rri) ((rri)->ri_matchedMergeAction)
 #endif
 
+/*
+ * A Var built in place of another must carry its markings: from 16 the
+ * outer joins that can null it (varnullingrels: a whole row from the
+ * nullable side of a LEFT JOIN becomes columns from that side), from 18
+ * also whether it reads RETURNING old or new (varreturningtype).
+ */
+#if PG_VERSION_NUM >= 180000
+#define sp_copy_var_markings(dst, src) \
+	((dst)->varnullingrels = bms_copy((src)->varnullingrels), \
+	 (dst)->varreturningtype = (src)->varreturningtype)
+#elif PG_VERSION_NUM >= 160000
+#define sp_copy_var_markings(dst, src) \
+	((dst)->varnullingrels = bms_copy((src)->varnullingrels))
+#else
+#define sp_copy_var_markings(dst, src) ((void) (dst), (void) (src))
+#endif
+
 /* _PG_init is declared by fmgr.h from 16 on. */
 #if PG_VERSION_NUM < 160000
 extern void _PG_init(void);

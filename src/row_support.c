@@ -117,11 +117,16 @@ streampay_row_support(PG_FUNCTION_ARGS)
 		Oid			type;
 		int32		typmod;
 		Oid			collation;
+		Var		   *col;
 
 		if (attnum == InvalidAttrNumber)
 			PG_RETURN_POINTER(NULL);
+
 		get_atttypetypmodcoll(relid, attnum, &type, &typmod, &collation);
-		args = lappend(args, makeVar(row->varno, attnum, type, typmod, collation, 0));
+		col = makeVar(row->varno, attnum, type, typmod, collation, 0);
+		/* the column is nulled by the same joins, and is old or new like the row */
+		sp_copy_var_markings(col, row);
+		args = lappend(args, col);
 		argtypes[1 + i] = type;
 	}
 	args = lappend(args, list_length(fcall->args) == 2 ? lsecond(fcall->args)

@@ -7,9 +7,9 @@ set -euo pipefail
 
 SP_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 PG_MAJOR=${PG_MAJOR:-15}
-PG_BIN=/usr/lib/postgresql/$PG_MAJOR/bin
-PG_CONFIG=${PG_CONFIG:-$PG_BIN/pg_config}
-export PG_CONFIG
+PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/$PG_MAJOR/bin/pg_config}
+PG_BIN=$(dirname "$PG_CONFIG")
+export PG_CONFIG PG_BIN
 
 sp_log() { printf '==> %s\n' "$*" >&2; }
 
@@ -34,6 +34,30 @@ sp_apt_install() {
 sp_install_deps() {
 	sp_apt_install make gcc "postgresql-$PG_MAJOR" "postgresql-server-dev-$PG_MAJOR" \
 		"postgresql-client-$PG_MAJOR" libipc-run-perl valgrind
+}
+
+# Switch to one PostgreSQL of the test matrix: "15" is Debian's package;
+# "18" and "18-cassert" are built from Debian sid's source package, once,
+# and cached under /var/cache/streampay (test/lib/pgsource.sh).  Sets
+# PG_MAJOR, PG_CONFIG, PG_BIN and puts PG_BIN first on PATH, so psql,
+# pg_dump and pgbench match the server.
+sp_use_pg() {
+	local token=$1 major flavor
+	major=${token%%-*}
+	flavor=release
+	[ "$token" != "$major" ] && flavor=${token#*-}
+	if [ "$major" = 15 ] && [ "$flavor" = release ]; then
+		PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config
+	else
+		# shellcheck source=pgsource.sh
+		source "$SP_ROOT/test/lib/pgsource.sh"
+		PG_CONFIG=$(sp_pg_from_source "$major" "$flavor" | tail -n 1) || return 1
+		[ -x "$PG_CONFIG" ] || return 1
+	fi
+	PG_MAJOR=$major
+	PG_BIN=$(dirname "$PG_CONFIG")
+	PATH="$PG_BIN:${PATH#"$PG_BIN:"}"
+	export PG_MAJOR PG_CONFIG PG_BIN PATH
 }
 
 # Build with every warning as an error, then install into the server.
