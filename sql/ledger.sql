@@ -112,9 +112,7 @@ SELECT count(*) > 0 AS streams_still_there FROM streams;
 -- promises: user triggers on stream_events, new columns and their defaults
 -- (also when added in the same transaction), the unique external_event_id,
 -- and errors and subtransactions leave nothing behind.  Code on
--- stream_events runs with search_path pinned to pg_catalog, pg_temp (the
--- writer of streams must not be able to shadow what it calls): it names
--- its objects with their schema.
+-- stream_events runs as the writer of streams, like any trigger.
 CREATE TABLE ledger_seen (event_id bigint, event_type text, tag text);
 CREATE FUNCTION ledger_tag() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN

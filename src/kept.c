@@ -57,7 +57,19 @@ sp_kept_leave(sp_kept *k)
 static void
 kept_context_gone(void *arg)
 {
-	sp_kept_close((sp_kept *) arg);
+	sp_kept    *k = (sp_kept *) arg;
+
+	/*
+	 * During an abort, portals' memory goes away before the transaction
+	 * callbacks run: only forget the object.  Its owner, a child of the
+	 * aborting (sub)transaction's, releases what it holds; closing it here
+	 * would release pins that the user code it was running took under other
+	 * owners.
+	 */
+	if (!IsTransactionState())
+		kept_forget(k);
+	else
+		sp_kept_close(k);
 }
 
 ResourceOwner

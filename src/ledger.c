@@ -4,18 +4,20 @@
  *
  * streampay_ledger_trigger(): AFTER INSERT / UPDATE / DELETE row trigger on
  * the extension's own streams table (it refuses to run on any other: it
- * writes the real ledger as its owner).  It runs after every BEFORE trigger,
+ * writes the real ledger without any privilege check).  It runs after every
+ * BEFORE trigger,
  * so OLD and NEW say exactly what was stored; it first checks that the
  * stored row is a legal outcome of the rules (a user's BEFORE trigger that
  * fires after streampay's could have changed it), then appends one row per
  * kind of change (the first carries the settled delta, so per stream the
  * deltas sum to settled_amount).  A DELETE is recorded as 'deleted'; an id
  * with a history can be inserted again only as exactly the state that
- * history ends in (what a restore writes), never after its deletion.  It inserts straight through the executor's
- * single-row insert path, as the table owner (like a foreign-key check), so
- * writers of streams need no right on the ledger and cannot write it
- * directly.  'actor' is the user whose
- * statement caused the change (for webhook events, the role that called
+ * history ends in (what a restore writes), never after its deletion.  It
+ * inserts straight through the executor's single-row insert path, which
+ * checks no privilege, so writers of streams need no right on the ledger
+ * and cannot write it directly; it runs as the writer, so code others put
+ * on stream_events never gains rights.  'actor' is the user whose statement
+ * caused the change (for webhook events, the role that called
  * streampay_ingest).
  *
  * streampay_events_append_only(): rejects UPDATE, DELETE and TRUNCATE of
@@ -91,7 +93,6 @@ typedef struct LedgerCache
 	Oid			nsp;			/* the extension's schema */
 	Oid			streams_relid;	/* the extension's own streams table */
 	Oid			relid;			/* stream_events */
-	Oid			owner;
 	Oid			status_type;	/* the type of from_status and to_status */
 	AttrNumber	attnum[LC_NCOLS];
 	AttrNumber	event_id_attnum;	/* orders a stream's history */
@@ -155,7 +156,7 @@ history_index(Relation rel, AttrNumber stream_id)
  * function, a member of the same extension.  Only its changes reach the
  * ledger; attached to any other table (a role with CREATE on the schema
  * could attach it to a table of its own) the trigger would let that role
- * append whatever it likes to the real ledger, as the ledger's owner.
+ * append whatever it likes to the real ledger.
  */
 static Oid
 extension_streams(Oid fn_oid, Oid nsp)
@@ -234,7 +235,6 @@ resolve(Oid fn_oid)
 	cache.hash_typmod = TupleDescAttr(desc, cache.attnum[LC_TRANSACTION_HASH] - 1)->atttypmod;
 	cache.status_type = TupleDescAttr(desc, cache.attnum[LC_TO_STATUS] - 1)->atttypid;
 	cache.history_index = history_index(rel, cache.attnum[LC_STREAM_ID]);
-	cache.owner = rel->rd_rel->relowner;
 	table_close(rel, NoLock);
 
 	cache.streams_relid = extension_streams(fn_oid, nsp);
@@ -287,9 +287,8 @@ nonempty(const char *s)
  * in the trigger's fn_extra until that statement's executor goes away
  * (kept.c closes it in time, also on commit and before DDL).
  *
- * Like a foreign-key check, the append is the extension's own bookkeeping:
- * it runs as the ledger's owner and row-level security on stream_events
- * does not apply to it.
+ * The append is the extension's own bookkeeping: no privilege is checked
+ * and row-level security on stream_events does not apply to it.
  */
 typedef struct LedgerWriter
 {
@@ -302,7 +301,6 @@ typedef struct LedgerWriter
 	ResultRelInfo *rri;
 	TupleTableSlot *slot;
 	ExprState **defaults;		/* per attribute the trigger does not fill */
-	bool		foreign_code;	/* code that is not PostgreSQL's may run on insert */
 } LedgerWriter;
 
 static void
@@ -329,36 +327,16 @@ writer_close(sp_kept *k)
 	w->estate = NULL;
 }
 
-/* Does the expression call a function that is not built into PostgreSQL? */
-static bool
-not_builtin(Oid funcid, void *context)
-{
-	return funcid >= FirstNormalObjectId;
-}
-
-static bool
-calls_foreign_code(Node *node, void *context)
-{
-	if (node == NULL)
-		return false;
-	if (check_functions_in_node(node, not_builtin, context))
-		return true;
-	return expression_tree_walker(node, calls_foreign_code, context);
-}
-
 /*
  * The default of each column the trigger does not fill (the identity's
  * nextval, recorded_at's clock, and those of any column a user adds),
- * compiled in estate; NULL where there is none.  *foreign_code is set when
- * one of them, or a CHECK constraint, calls a function that is not
- * PostgreSQL's own.
+ * compiled in estate; NULL where there is none.
  */
 static ExprState **
-writer_defaults(Relation rel, EState *estate, bool *foreign_code)
+writer_defaults(Relation rel, EState *estate)
 {
 	TupleDesc	desc = RelationGetDescr(rel);
 	ExprState **defaults = palloc0(desc->natts * sizeof(ExprState *));
-	TupleConstr *constr = desc->constr;
 
 	for (int i = 0; i < desc->natts; i++)
 	{
@@ -372,13 +350,8 @@ writer_defaults(Relation rel, EState *estate, bool *foreign_code)
 			continue;
 		expr = build_column_default(rel, att->attnum);
 		if (expr != NULL)
-		{
-			*foreign_code |= calls_foreign_code(expr, NULL);
 			defaults[i] = ExecPrepareExpr((Expr *) expr, estate);
-		}
 	}
-	for (int i = 0; constr != NULL && i < constr->num_check; i++)
-		*foreign_code |= calls_foreign_code(stringToNode(constr->check[i].ccbin), NULL);
 	return defaults;
 }
 
@@ -420,10 +393,7 @@ writer_open(LedgerWriter *w, MemoryContext cxt)
 		 */
 		(void) ExecGetTriggerOldSlot(w->estate, w->rri);
 		(void) ExecGetTriggerNewSlot(w->estate, w->rri);
-		w->foreign_code = w->rri->ri_TrigDesc != NULL &&
-			(w->rri->ri_TrigDesc->trig_insert_before_row ||
-			 w->rri->ri_TrigDesc->trig_insert_after_row);
-		w->defaults = writer_defaults(w->rel, w->estate, &w->foreign_code);
+		w->defaults = writer_defaults(w->rel, w->estate);
 		w->generation = cache_generation;
 	}
 	PG_FINALLY();
@@ -433,17 +403,6 @@ writer_open(LedgerWriter *w, MemoryContext cxt)
 	}
 	PG_END_TRY();
 }
-
-/*
- * Code on stream_events that is not the extension's (a user's row triggers,
- * column defaults, CHECK constraints) runs during the append as the
- * ledger's owner, like a foreign-key check's.  It must not resolve names
- * through the search_path of whoever wrote to streams, or that writer could
- * shadow an unqualified function it calls and run code with the owner's
- * rights: the append runs with search_path pinned, as every function of the
- * extension does.
- */
-#define LEDGER_SEARCH_PATH "pg_catalog, pg_temp"
 
 static void
 ledger_append(LedgerWriter *w, const sp_attmap *map, const Datum *nv,
@@ -458,7 +417,6 @@ ledger_append(LedgerWriter *w, const sp_attmap *map, const Datum *nv,
 	Datum	   *values = slot->tts_values;
 	bool	   *isnull = slot->tts_isnull;
 	Datum		hash = (Datum) 0;
-	int			guc_level;
 
 	if (webhook && nonempty(sp_event_transaction_hash))
 	{
@@ -485,11 +443,6 @@ ledger_append(LedgerWriter *w, const sp_attmap *map, const Datum *nv,
 	 * must not close it (kept.c).
 	 */
 	sp_kept_enter(&w->kept);
-	/* only code that is not PostgreSQL's resolves names at run time */
-	guc_level = w->foreign_code ? NewGUCNestLevel() : -1;
-	if (w->foreign_code)
-		(void) set_config_option("search_path", LEDGER_SEARCH_PATH, PGC_USERSET, PGC_S_SESSION,
-								 GUC_ACTION_SAVE, true, 0, false);
 	/* row triggers a user may have put on stream_events fire at its end */
 	AfterTriggerBeginQuery();
 	for (int i = 0; i < nrows; i++)
@@ -533,8 +486,6 @@ ledger_append(LedgerWriter *w, const sp_attmap *map, const Datum *nv,
 		ResetPerTupleExprContext(estate);
 	}
 	AfterTriggerEndQuery(estate);
-	if (guc_level >= 0)
-		AtEOXact_GUC(true, guc_level);
 	sp_kept_leave(&w->kept);
 }
 
@@ -697,8 +648,6 @@ streampay_ledger_trigger(PG_FUNCTION_ARGS)
 	Datum		actor;
 	LedgerWriter *w;
 	bool		webhook;
-	Oid			save_userid;
-	int			save_sec;
 	Oid			status_type;
 	Oid			fn_oid = fcinfo->flinfo->fn_oid;
 	sp_time		occurred;
@@ -817,9 +766,17 @@ streampay_ledger_trigger(PG_FUNCTION_ARGS)
 				 errmsg("stream_events.to_status is of type %s, streams.status of type %s",
 						format_type_be(w->c.status_type), format_type_be(status_type))));
 
-	GetUserIdAndSecContext(&save_userid, &save_sec);
-	SetUserIdAndSecContext(w->c.owner,
-						   save_sec | SECURITY_LOCAL_USERID_CHANGE | SECURITY_NOFORCE_RLS);
+	/*
+	 * The append runs as the user whose statement this is, like any
+	 * trigger: it needs no privilege (no plan, no permission check, no
+	 * row-level security on a direct heap insert, and the identity's
+	 * sequence is not checked either), so a writer of streams needs no
+	 * right on the ledger, while code that others put on stream_events
+	 * (row triggers, column defaults, CHECK constraints) never runs with
+	 * more rights than that user has.  Running it as the ledger's owner let
+	 * any writer of streams run such code as the owner, with the writer's
+	 * search_path and temporary tables to steer it.
+	 */
 
 	if (op == LEDGER_INSERT)
 	{
@@ -835,7 +792,6 @@ streampay_ledger_trigger(PG_FUNCTION_ARGS)
 	if (nrows > 0)
 		ledger_append(w, map, nv, &old, &new, occurred, has_from, webhook, actor, rows, nrows);
 
-	SetUserIdAndSecContext(save_userid, save_sec);
 	return PointerGetDatum(NULL);
 }
 
