@@ -37,3 +37,18 @@ include $(PGXS)
 ifeq ($(filter 15 16 17,$(MAJORVERSION)),)
 REGRESS += returning_old_new
 endif
+
+# `make dist`: the PGXN release, $(EXTENSION)-<version>.zip, from the
+# committed tree (git archive HEAD; .gitattributes' export-ignore leaves out
+# .ci/ and debian/).  The version is META.json's, which must equal
+# streampay.control's default_version.
+DISTVERSION = $(shell python3 -c 'import json; print(json.load(open("META.json"))["version"])')
+DISTNAME = $(EXTENSION)-$(DISTVERSION)
+
+dist:
+	@test -n "$(DISTVERSION)" && test "$(DISTVERSION)" = "$(EXTVERSION)" || \
+		{ echo "META.json version '$(DISTVERSION)' != streampay.control default_version '$(EXTVERSION)'" >&2; exit 1; }
+	@git diff --quiet HEAD -- || echo "warning: uncommitted changes are not in $(DISTNAME).zip" >&2
+	git archive --format zip --prefix=$(DISTNAME)/ -o $(DISTNAME).zip HEAD
+
+.PHONY: dist

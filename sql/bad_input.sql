@@ -545,16 +545,8 @@ SELECT streampay_sign('{}', '');
 SELECT streampay_ingest('{}', repeat('0', 64));
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 -- with a secret configured, as an operator would
--- the keys live in a file private to the server, named by a setting
-CREATE FUNCTION pg_temp.write_webhook_keys(VARIADIC keys text[]) RETURNS void
-LANGUAGE plpgsql AS $fn$
-BEGIN
-    -- through a shell, so the file is created private (COPY TO a file is 0644)
-    EXECUTE format('COPY (SELECT unnest(%L::text[])) TO PROGRAM %L', keys,
-                   'rm -f streampay_regress_webhook.key && umask 077 && cat > streampay_regress_webhook.key');
-END
-$fn$;
-SELECT pg_temp.write_webhook_keys('whsec_census');
+-- the keys live in a file private to the server (helper from the ingest suite)
+SELECT regress_write_webhook_keys('whsec_census');
 ALTER SYSTEM SET streampay.webhook_secret_file = 'streampay_regress_webhook.key';
 SELECT pg_reload_conf();
 SELECT pg_sleep(0.5);

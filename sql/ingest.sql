@@ -15,8 +15,9 @@ SELECT streampay_sign('payload', '');
 SELECT streampay_ingest('{}', repeat('0', 64));
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 
--- the keys live in a file private to the server, named by a setting
-CREATE FUNCTION pg_temp.write_webhook_keys(VARIADIC keys text[]) RETURNS void
+-- the keys live in a file private to the server, named by a setting; this
+-- helper writes that file (the later suites privileges and bad_input use it)
+CREATE FUNCTION regress_write_webhook_keys(VARIADIC keys text[]) RETURNS void
 LANGUAGE plpgsql AS $fn$
 BEGIN
     -- through a shell, so the file is created private (COPY TO a file is 0644)
@@ -24,7 +25,7 @@ BEGIN
                    'rm -f streampay_regress_webhook.key && umask 077 && cat > streampay_regress_webhook.key');
 END
 $fn$;
-SELECT pg_temp.write_webhook_keys('whsec_test_current');
+SELECT regress_write_webhook_keys('whsec_test_current');
 ALTER SYSTEM SET streampay.webhook_secret_file = 'streampay_regress_webhook.key';
 SELECT pg_reload_conf();
 SELECT pg_sleep(0.5);
@@ -135,7 +136,7 @@ SELECT count(*) AS ledger_rows_for_failed_events FROM stream_events
 
 -- key rotation: the previous key (second line) is still accepted, an
 -- unknown one is not; the file is read on each call, no reload needed
-SELECT pg_temp.write_webhook_keys('whsec_test_next', 'whsec_test_current');
+SELECT regress_write_webhook_keys('whsec_test_next', 'whsec_test_current');
 SELECT pg_temp.send('cancel', 'whsec_test_current') ->> 'status' AS cancelled_with_previous_key;
 SELECT pg_temp.send('revive', 'whsec_test_next');
 \echo SQLSTATE :LAST_ERROR_SQLSTATE

@@ -13,7 +13,8 @@
 # core (unit, differential, fuzz), the benchmark smoke run and the crash
 # test run once, against the first server; the SQL suites (regress,
 # isolation, dump/restore, upgrade chain, adversarial) against each.  With
-# both 15 and 18 listed, a 15 cluster is also moved to 18 with pg_upgrade.
+# both 15 and 18 listed, a 15 cluster is also moved to 18 with pg_upgrade;
+# with 15 listed, the Debian package is built, installed and tested.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 source test/lib/common.sh
@@ -165,6 +166,17 @@ if [[ " $PG_MAJORS " == *" 15 "* ]] && [[ " $PG_MAJORS " == *" 18 "* ]]; then
 	cat "$results"
 	tally_ok "$results"
 	grep -qE '^(ok|FAILED) ' "$results" || failed=$((failed + 1))
+fi
+
+# 11. the Debian package: built with pg_buildext, lintian-clean, installed,
+#     the suites run against the installed package, removed cleanly
+#     (test/package.sh; skipped with SP_SKIP_PACKAGE=1)
+if [[ " $PG_MAJORS " == *" 15 "* ]] && [ -z "${SP_SKIP_PACKAGE:-}" ]; then
+	sp_log "suite: Debian package (PostgreSQL 15)"
+	test/package.sh > "$results" 2>&1
+	cat "$results"
+	grep -qE '^[0-9]+ passed, [0-9]+ failed$' "$results" || failed=$((failed + 1))
+	tally_lines "$results"
 fi
 
 rm -f "$results"

@@ -19,6 +19,8 @@
 #                               $PGUSER) to the case's database
 #   --@ absent <text>           <text> must appear nowhere in the output
 #   --@ present <text>          <text> must appear in the output
+#   --@ template <file>         the script is lib/<file> instead, with each
+#   --@ set <KEY> <value>       @KEY@ replaced by <value> (cases 01-05)
 # Each step is sent to its session's psql and the harness waits for it to
 # finish before the next step, so sessions interleave deterministically.
 # Inside a case (macros from lib/macros.psql):
@@ -184,7 +186,7 @@ judge() {   # case_out log_part n_absent absent... present...
 
 # ---- one case --------------------------------------------------------------
 run_case() {   # file n
-	local file=$1 line name role cur="" chunk="" item what why size0 ok=1
+	local file=$1 line name role cur="" chunk="" item what why size0 ok=1 script template
 	local -a absent=() present=()
 	CASE_N=$2
 	DB=adversarial_$CASE_N
@@ -194,6 +196,18 @@ run_case() {   # file n
 	what=$(sed -n 's/^--@ what //p' "$file" | head -1)
 	while IFS= read -r line; do absent+=("$line"); done < <(sed -n 's/^--@ absent //p' "$file")
 	while IFS= read -r line; do present+=("$line"); done < <(sed -n 's/^--@ present //p' "$file")
+
+	# a case may be a template (lib/<name>) with @KEY@ filled from "--@ set KEY value"
+	script=$file
+	template=$(sed -n 's/^--@ template //p' "$file" | head -1)
+	if [ -n "$template" ]; then
+		script=$WORK/$CASE_N.sql
+		cp "$HERE/lib/$template" "$script"
+		while IFS= read -r line; do
+			local key=${line%% *} value=${line#* }
+			KEY=$key VALUE=$value python3 -c 'import os, sys; p = sys.argv[1]; s = open(p).read(); open(p, "w").write(s.replace("@" + os.environ["KEY"] + "@", os.environ["VALUE"]))' "$script"
+		done < <(sed -n 's/^--@ set //p' "$file")
+	fi
 
 	wait_ready
 	admin -c "DROP DATABASE IF EXISTS $DB" 2>/dev/null
@@ -217,7 +231,7 @@ run_case() {   # file n
 			else
 				chunk+="$line"$'\n'
 			fi
-		done < "$file"
+		done < "$script"
 		if [ $ok -eq 1 ] && [ -n "$chunk" ]; then run_step "$cur" "$chunk" || ok=0; fi
 		close_sessions
 		sleep 0.1   # let the server log catch up
