@@ -33,9 +33,9 @@ PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
-# RETURNING old/new exists from PostgreSQL 18 on
+# PostgreSQL 18 only: RETURNING old/new, and the module magic block's name and version
 ifeq ($(filter 15 16 17,$(MAJORVERSION)),)
-REGRESS += returning_old_new
+REGRESS += v18
 endif
 
 # `make dist`: the PGXN release, $(EXTENSION)-<version>.zip, from the

@@ -63,7 +63,6 @@ static void
 resolve(Oid nsp)
 {
 	Oid			relid = get_relname_relid("streampay_chains", nsp);
-	Relation	rel;
 
 	cache.valid = false;
 	cache.nsp = nsp;
@@ -72,8 +71,8 @@ resolve(Oid nsp)
 	if (OidIsValid(relid))
 	{
 		AttrNumber	chain_attnum;
+		Relation	rel = table_open(relid, AccessShareLock);
 
-		rel = table_open(relid, AccessShareLock);
 		cache.indexid = sp_primary_key_index(rel);
 		cache.family_attnum = attnameAttNum(rel, "family", false);
 		chain_attnum = attnameAttNum(rel, "chain_id", false);

@@ -607,8 +607,8 @@ static void
 check_stored(Datum id, const sp_stream *old, const sp_stream *stored)
 {
 	sp_time		wall = (sp_time) GetCurrentTimestamp();
-	sp_time		now = sp_transaction_time();
-	sp_rule		rule = sp_check_stored(old, stored, false, wall > now ? wall : now);
+	sp_time		txn_time = sp_transaction_time();
+	sp_rule		rule = sp_check_stored(old, stored, false, wall > txn_time ? wall : txn_time);
 
 	if (rule != SP_OK)
 		ereport(ERROR,

@@ -61,7 +61,7 @@ track(QueryDesc *qd)
 }
 
 static void
-untrack(QueryDesc *qd)
+untrack(const QueryDesc *qd)
 {
 	for (int i = nrunning - 1; i >= 0; i--)
 		if (running[i].qd == qd)

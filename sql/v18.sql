@@ -1,4 +1,4 @@
--- PostgreSQL 18: RETURNING old.* and new.*.  The row form over old and over
+-- PostgreSQL 18 only.  RETURNING old.* and new.*: the row form over old and over
 -- new must read the row before and after the change; the planner rewrite
 -- must keep which one a column belongs to (Var.varreturningtype).
 SET TimeZone = 'UTC';
@@ -20,3 +20,7 @@ SELECT streampay_accrued(s, '2025-01-01 00:03:20') FROM streams s;
 DELETE FROM streams WHERE id = '61000000-0000-0000-0000-000000000001'
 RETURNING streampay_accrued(old, '2025-01-01 00:03:20') AS accrued_old,
           streampay_accrued(new, '2025-01-01 00:03:20') IS NULL AS new_is_null;
+-- the module's magic block names it and its version (PG_MODULE_MAGIC_EXT)
+SELECT module_name, version = (SELECT default_version FROM pg_available_extensions
+                                WHERE name = 'streampay') AS version_is_the_extensions
+  FROM pg_get_loaded_modules() WHERE module_name = 'streampay';
