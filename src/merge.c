@@ -28,12 +28,31 @@
 #include "utils/memutils.h"
 #include "utils/rel.h"
 
+#include "stream_row.h"
 #include "streampay.h"
+
+/*
+ * What a running statement's trigger may ask, taken when its executor
+ * starts (the MERGE actions are set up by then): per result relation with
+ * triggers, the address range of its trigger array and, for a MERGE target,
+ * how many UPDATE actions it has and how many of them assign the column.
+ * Later only addresses are compared, nothing is dereferenced: a statement
+ * whose end was missed can never be read after its memory is gone.
+ */
+typedef struct Target
+{
+	const Trigger *first;		/* ri_TrigDesc->triggers */
+	const Trigger *end;
+	int			updating;		/* MERGE UPDATE actions; -1: not a MERGE */
+	int			assigning;		/* of those, the ones that assign the column */
+} Target;
 
 typedef struct Running
 {
-	QueryDesc  *qd;
+	const QueryDesc *qd;
 	SubTransactionId subxid;
+	int			ntargets;
+	Target	   *targets;		/* in TopMemoryContext; NULL when none */
 } Running;
 
 static Running *running = NULL;
@@ -43,9 +62,44 @@ static int	maxrunning = 0;
 static ExecutorStart_hook_type prev_executor_start = NULL;
 static ExecutorEnd_hook_type prev_executor_end = NULL;
 
+/* How many of a MERGE target's UPDATE actions assign last_settled_at. */
+static void
+count_merge_actions(ResultRelInfo *rri, Target *t)
+{
+	List	   *actions = sp_rri_merge_update_actions(rri);
+	Relation	target;
+	AttrNumber	attnum;
+	ListCell   *lc;
+
+	t->updating = -1;
+	t->assigning = 0;
+	/* without UPDATE actions (not a MERGE) no UPDATE trigger fires for it */
+	if (actions == NIL)
+		return;
+	/* MERGE's update columns are numbered as in the table named by MERGE */
+	target = rri->ri_RootResultRelInfo != NULL ?
+		rri->ri_RootResultRelInfo->ri_RelationDesc : rri->ri_RelationDesc;
+	attnum = get_attnum(RelationGetRelid(target), sp_col_names[SP_COL_LAST_SETTLED]);
+	t->updating = 0;
+	foreach(lc, actions)
+	{
+		MergeAction *action = ((MergeActionState *) lfirst(lc))->mas_action;
+
+		if (action->commandType != CMD_UPDATE)
+			continue;
+		t->updating++;
+		if (attnum != InvalidAttrNumber && list_member_int(action->updateColnos, attnum))
+			t->assigning++;
+	}
+}
+
 static void
 track(QueryDesc *qd)
 {
+	Running    *r;
+	List	   *rris = qd->estate->es_opened_result_relations;
+	ListCell   *lc;
+
 	if (nrunning == maxrunning)
 	{
 		int			n = maxrunning == 0 ? 16 : maxrunning * 2;
@@ -55,9 +109,34 @@ track(QueryDesc *qd)
 			repalloc(running, n * sizeof(Running));
 		maxrunning = n;
 	}
-	running[nrunning].qd = qd;
-	running[nrunning].subxid = GetCurrentSubTransactionId();
-	nrunning++;
+	r = &running[nrunning++];
+	r->qd = qd;
+	r->subxid = GetCurrentSubTransactionId();
+	r->ntargets = 0;
+	r->targets = NULL;
+	foreach(lc, rris)
+	{
+		ResultRelInfo *rri = (ResultRelInfo *) lfirst(lc);
+		Target	   *t;
+
+		if (rri->ri_TrigDesc == NULL || rri->ri_TrigDesc->numtriggers == 0)
+			continue;
+		if (r->targets == NULL)
+			r->targets = MemoryContextAlloc(TopMemoryContext,
+											list_length(rris) * sizeof(Target));
+		t = &r->targets[r->ntargets++];
+		t->first = rri->ri_TrigDesc->triggers;
+		t->end = rri->ri_TrigDesc->triggers + rri->ri_TrigDesc->numtriggers;
+		count_merge_actions(rri, t);
+	}
+}
+
+static void
+forget(int i)
+{
+	if (running[i].targets != NULL)
+		pfree(running[i].targets);
+	running[i] = running[--nrunning];
 }
 
 static void
@@ -66,7 +145,7 @@ untrack(const QueryDesc *qd)
 	for (int i = nrunning - 1; i >= 0; i--)
 		if (running[i].qd == qd)
 		{
-			running[i] = running[--nrunning];
+			forget(i);
 			return;
 		}
 }
@@ -79,8 +158,9 @@ merge_executor_start(QueryDesc *qd, int eflags)
 	else
 		standard_ExecutorStart(qd, eflags);
 	/* the statements that can fire row triggers */
-	if (qd->operation != CMD_SELECT ||
-		(qd->plannedstmt != NULL && qd->plannedstmt->hasModifyingCTE))
+	if (qd->estate != NULL &&
+		(qd->operation != CMD_SELECT ||
+		 (qd->plannedstmt != NULL && qd->plannedstmt->hasModifyingCTE)))
 		track(qd);
 }
 
@@ -101,7 +181,8 @@ merge_xact_callback(XactEvent event, void *arg)
 	if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT ||
 		event == XACT_EVENT_COMMIT || event == XACT_EVENT_PARALLEL_COMMIT ||
 		event == XACT_EVENT_PREPARE)
-		nrunning = 0;
+		while (nrunning > 0)
+			forget(nrunning - 1);
 }
 
 static void
@@ -112,78 +193,28 @@ merge_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 		return;
 	for (int i = nrunning - 1; i >= 0; i--)
 		if (running[i].subxid >= mySubid)
-			running[i] = running[--nrunning];
-}
-
-static bool
-fires(const ResultRelInfo *rri, const Trigger *trigger)
-{
-	const TriggerDesc *td = rri->ri_TrigDesc;
-
-	return td != NULL && trigger >= td->triggers && trigger < td->triggers + td->numtriggers;
-}
-
-static const ResultRelInfo *
-find_in(List *rris, const Trigger *trigger)
-{
-	ListCell   *lc;
-
-	foreach(lc, rris)
-	{
-		const ResultRelInfo *rri = (const ResultRelInfo *) lfirst(lc);
-
-		if (fires(rri, trigger))
-			return rri;
-	}
-	return NULL;
+			forget(i);
 }
 
 sp_assigned
-sp_update_assigns(const Trigger *trigger, const char *column)
+sp_lsa_assigned(const Trigger *trigger)
 {
-	const ResultRelInfo *rri = NULL;
-	List	   *actions;
-	ListCell   *lc;
-	Relation	target;
-	AttrNumber	attnum;
-	int			assigning = 0;
-	int			updating = 0;
+	for (int i = nrunning - 1; i >= 0; i--)
+		for (int j = 0; j < running[i].ntargets; j++)
+		{
+			const Target *t = &running[i].targets[j];
 
-	for (int i = nrunning - 1; i >= 0 && rri == NULL; i--)
-	{
-		EState	   *estate = running[i].qd->estate;
-
-		if (estate == NULL)
-			continue;
-		rri = find_in(estate->es_opened_result_relations, trigger);
-		if (rri == NULL)
-			rri = find_in(estate->es_tuple_routing_result_relations, trigger);
-	}
-	if (rri == NULL)
-		return SP_ASSIGNED_UNKNOWN;
-
-	actions = sp_rri_merge_update_actions(rri);
-	if (actions == NIL)
-		return SP_ASSIGNED_BY_SET;	/* not a MERGE: one action */
-
-	/* MERGE's update columns are numbered as in the table named by MERGE */
-	target = rri->ri_RootResultRelInfo != NULL ?
-		rri->ri_RootResultRelInfo->ri_RelationDesc : rri->ri_RelationDesc;
-	attnum = get_attnum(RelationGetRelid(target), column);
-	foreach(lc, actions)
-	{
-		MergeAction *action = ((MergeActionState *) lfirst(lc))->mas_action;
-
-		if (action->commandType != CMD_UPDATE)
-			continue;
-		updating++;
-		if (list_member_int(action->updateColnos, attnum))
-			assigning++;
-	}
-	if (assigning == 0)
-		return SP_ASSIGNED_NO;
-	if (assigning == updating)
-		return SP_ASSIGNED_YES;
+			if (trigger < t->first || trigger >= t->end)
+				continue;
+			if (t->updating < 0)
+				return SP_ASSIGNED_BY_SET;	/* not a MERGE: one action */
+			if (t->assigning == 0)
+				return SP_ASSIGNED_NO;
+			if (t->assigning == t->updating)
+				return SP_ASSIGNED_YES;
+			return SP_ASSIGNED_UNKNOWN;
+		}
+	/* a statement started before the library was loaded */
 	return SP_ASSIGNED_UNKNOWN;
 }
 

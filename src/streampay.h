@@ -26,11 +26,11 @@ typedef enum sp_money_kind
 } sp_money_kind;
 
 /*
- * Did the statement firing 'trigger' (a row UPDATE trigger) assign column
- * 'column' for the row at hand (merge.c)?  BY_SET: the statement has one
- * action, so tg_updatedcols answers exactly.  YES/NO: a MERGE whose UPDATE
- * actions all / none assign it.  UNKNOWN: a MERGE whose actions differ, or
- * a statement started before the library was loaded.
+ * Did the statement firing 'trigger' (a row UPDATE trigger on a streams
+ * table) assign last_settled_at for the row at hand (merge.c)?  BY_SET: the
+ * statement has one action, so tg_updatedcols answers exactly.  YES/NO: a
+ * MERGE whose UPDATE actions all / none assign it.  UNKNOWN: a MERGE whose
+ * actions differ, or a statement started before the library was loaded.
  */
 typedef enum sp_assigned
 {
@@ -41,7 +41,7 @@ typedef enum sp_assigned
 } sp_assigned;
 
 struct Trigger;
-extern sp_assigned sp_update_assigns(const struct Trigger *trigger, const char *column);
+extern sp_assigned sp_lsa_assigned(const struct Trigger *trigger);
 extern void sp_merge_init(void);
 
 /* Settings (streampay.c). */

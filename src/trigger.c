@@ -201,7 +201,7 @@ on_update(TriggerData *td, const sp_attmap *map)
 	 */
 	if (u.lsa_assigned && column_equal(desc, lsa, ov, on, nv, nn))
 	{
-		sp_assigned a = sp_update_assigns(td->tg_trigger, sp_col_names[SP_COL_LAST_SETTLED]);
+		sp_assigned a = sp_lsa_assigned(td->tg_trigger);
 
 		u.lsa_assigned = a == SP_ASSIGNED_BY_SET || a == SP_ASSIGNED_YES;
 	}
