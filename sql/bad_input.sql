@@ -458,21 +458,21 @@ SELECT streampay_accrued(NULL::uuid) IS NULL AS null_id,
        streampay_can_transition(NULL, 'active') IS NULL AS null_status;
 -- case 106: a hand-built row with a NaN rate (23514)
 SELECT streampay_accrued(ROW(:N, :P, :R, 'active', 'NaN', '2025-01-01', NULL, 10, '2025-01-01',
-                             '2025-01-01', '2025-01-01', 'stellar-testnet', NULL, NULL, NULL, 0)::streams,
+                             '2025-01-01', '2025-01-01', 'stellar-testnet', NULL, NULL, NULL, 0, NULL)::streams,
                          '2025-02-01');
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 -- case 107: a hand-built row with a NULL total (23502)
 SELECT streampay_claimable(ROW(:N, :P, :R, 'active', 1, '2025-01-01', NULL, NULL, '2025-01-01',
-                               '2025-01-01', '2025-01-01', 'stellar-testnet', NULL, NULL, NULL, 0)::streams,
+                               '2025-01-01', '2025-01-01', 'stellar-testnet', NULL, NULL, NULL, 0, NULL)::streams,
                            '2025-02-01');
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 -- case 108: a hand-built row with an infinite start (22008)
 SELECT streampay_depletion_time(ROW(:N, :P, :R, 'active', 1, 'infinity', NULL, 10, '2025-01-01',
-                                    '2025-01-01', '2025-01-01', 'stellar-testnet', NULL, NULL, NULL, 0)::streams);
+                                    '2025-01-01', '2025-01-01', 'stellar-testnet', NULL, NULL, NULL, 0, NULL)::streams);
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 -- case 109: a hand-built row with a rate beyond decimal(20,9) (22003)
 SELECT streampay_accrued(ROW(:N, :P, :R, 'active', 1e15, '2025-01-01', NULL, 10, '2025-01-01',
-                             '2025-01-01', '2025-01-01', 'stellar-testnet', NULL, NULL, NULL, 0)::streams,
+                             '2025-01-01', '2025-01-01', 'stellar-testnet', NULL, NULL, NULL, 0, NULL)::streams,
                          '2025-02-01');
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 -- case 110: an unknown status label for the status graph (22P02)

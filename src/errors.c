@@ -74,6 +74,15 @@ allowed_targets(sp_status from)
 }
 
 void
+sp_report_trigger_protocol(const char *function, const char *what)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+			 errmsg("%s: %s", function, what)));
+	pg_unreachable();
+}
+
+void
 sp_report_immutable(Datum stream_id, const char *column)
 {
 	ereport(ERROR,

@@ -17,6 +17,9 @@ pg_noreturn extern void sp_report_rule(sp_rule rule, Datum stream_id,
 									   const sp_stream *old, const sp_stream *new,
 									   const sp_update *update);
 
+/* ereport(ERROR, 39P01) for a trigger function fired the wrong way. */
+pg_noreturn extern void sp_report_trigger_protocol(const char *function, const char *what);
+
 /* ereport(ERROR) for an immutable column changed by an UPDATE. */
 pg_noreturn extern void sp_report_immutable(Datum stream_id, const char *column);
 

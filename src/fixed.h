@@ -43,6 +43,12 @@ extern sp_fixed sp_streamed(sp_fixed rate, __int128 elapsed_us, sp_fixed cap);
 extern __int128 sp_time_to_stream(sp_fixed amount, sp_fixed rate);
 
 /*
+ * *out = a + b; returns false, leaving *out alone, when the sum does not fit
+ * in 128 bits (the exact aggregates refuse instead of wrapping).
+ */
+extern bool sp_fixed_add(sp_fixed a, sp_fixed b, sp_fixed *out);
+
+/*
  * Text forms, for tests and error messages: plain decimal with exactly
  * nine fractional digits.  buf needs SP_FIXED_BUFLEN bytes.
  */

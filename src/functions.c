@@ -94,10 +94,10 @@ check_row_values(Datum id, const sp_stream *s)
 		sp_report_rule(rule, id, NULL, s, NULL);
 }
 
-static void
-stream_from_row(FunctionCallInfo fcinfo, sp_stream *s)
+void
+sp_stream_from_row(FunctionCallInfo fcinfo, int argno, sp_stream *s)
 {
-	HeapTupleHeader td = PG_GETARG_HEAPTUPLEHEADER(0);
+	HeapTupleHeader td = PG_GETARG_HEAPTUPLEHEADER(argno);
 	Oid			tuptype = HeapTupleHeaderGetTypeId(td);
 	int32		tuptypmod = HeapTupleHeaderGetTypMod(td);
 	RowCache   *rc = (RowCache *) fcinfo->flinfo->fn_extra;
@@ -168,7 +168,7 @@ Datum \
 name##_row(PG_FUNCTION_ARGS) \
 { \
 	sp_stream	s; \
-	stream_from_row(fcinfo, &s); \
+	sp_stream_from_row(fcinfo, 0, &s); \
 	return money(kind, &s, time_arg(fcinfo, 1, (Datum) 0)); \
 }
 
@@ -258,7 +258,7 @@ streampay_depletion_time_row(PG_FUNCTION_ARGS)
 {
 	sp_stream	s;
 
-	stream_from_row(fcinfo, &s);
+	sp_stream_from_row(fcinfo, 0, &s);
 	return depletion(fcinfo, &s);
 }
 

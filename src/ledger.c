@@ -31,6 +31,7 @@
 #include "access/htup_details.h"
 #include "access/table.h"
 #include "catalog/dependency.h"
+#include "commands/async.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_proc.h"
 #include "catalog/pg_am.h"
@@ -96,6 +97,7 @@ typedef struct LedgerCache
 	Oid			status_type;	/* the type of from_status and to_status */
 	AttrNumber	attnum[LC_NCOLS];
 	AttrNumber	event_id_attnum;	/* orders a stream's history */
+	AttrNumber	asset_attnum;	/* 0.5.0; InvalidAttrNumber before */
 	int32		hash_typmod;	/* transaction_hash's declared length */
 	Oid			history_index;	/* btree led by stream_id, or InvalidOid */
 } LedgerCache;
@@ -198,6 +200,7 @@ resolve(Oid fn_oid)
 						get_namespace_name(nsp))));
 
 	cache.event_id_attnum = InvalidAttrNumber;
+	cache.asset_attnum = InvalidAttrNumber;
 	for (int i = 0; i < desc->natts; i++)
 	{
 		Form_pg_attribute att = TupleDescAttr(desc, i);
@@ -205,6 +208,9 @@ resolve(Oid fn_oid)
 		if (!att->attisdropped && strcmp(NameStr(att->attname), "event_id") == 0 &&
 			att->atttypid == INT8OID)
 			cache.event_id_attnum = att->attnum;
+		if (!att->attisdropped && strcmp(NameStr(att->attname), "asset") == 0 &&
+			att->atttypid == VARCHAROID)
+			cache.asset_attnum = att->attnum;
 	}
 	for (int c = 0; c < LC_NCOLS; c++)
 	{
@@ -404,8 +410,34 @@ writer_open(LedgerWriter *w, MemoryContext cxt)
 	PG_END_TRY();
 }
 
+/*
+ * NOTIFY streampay_events with a compact JSON payload (well under the
+ * 8000-byte limit: five short fields).  NOTIFY itself delivers it only if
+ * the transaction commits, once per distinct payload; each payload carries
+ * its event id, so none is folded into another.
+ */
+#define NOTIFY_CHANNEL "streampay_events"
+
 static void
-ledger_append(LedgerWriter *w, const sp_attmap *map, const Datum *nv,
+announce(int64 event_id, Datum stream_id, const char *event_type, sp_status status,
+		 sp_time occurred)
+{
+	struct pg_tm tm;
+	fsec_t		fsec;
+	char		when[40] = "";
+
+	if (timestamp2tm((Timestamp) occurred, NULL, &tm, &fsec, NULL, NULL) == 0)
+		snprintf(when, sizeof(when), "%04d-%02d-%02dT%02d:%02d:%02d.%06d",
+				 tm.tm_year, tm.tm_mon, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+				 (int) fsec);
+	Async_Notify(NOTIFY_CHANNEL,
+				 psprintf("{\"eventId\":%lld,\"streamId\":\"%s\",\"eventType\":\"%s\",\"status\":\"%s\",\"occurredAt\":\"%s\"}",
+						  (long long) event_id, sp_id_text(stream_id), event_type,
+						  sp_status_names[status], when));
+}
+
+static void
+ledger_append(LedgerWriter *w, const sp_attmap *map, const Datum *nv, const bool *nn,
 			  const sp_stream *old, const sp_stream *new, sp_time occurred,
 			  bool has_from, bool webhook, Datum actor, const LedgerRow *rows, int nrows)
 {
@@ -474,6 +506,13 @@ ledger_append(LedgerWriter *w, const sp_attmap *map, const Datum *nv,
 			SET(LC_EXTERNAL_EVENT_ID, CStringGetTextDatum(sp_external_event_id));
 		if (hash != (Datum) 0)
 			SET(LC_TRANSACTION_HASH, hash);
+		/* the asset the amounts are in, where both tables have the column */
+		if (c->asset_attnum != InvalidAttrNumber && sp_has_col(map, SP_COL_ASSET) &&
+			!nn[map->attnum[SP_COL_ASSET] - 1])
+		{
+			values[c->asset_attnum - 1] = nv[map->attnum[SP_COL_ASSET] - 1];
+			isnull[c->asset_attnum - 1] = false;
+		}
 		if (first_webhook_row && nonempty(sp_event_payload_digest))
 			SET(LC_PAYLOAD_DIGEST,
 				DirectFunctionCall2(binary_decode,
@@ -482,6 +521,9 @@ ledger_append(LedgerWriter *w, const sp_attmap *map, const Datum *nv,
 #undef SET
 		ExecStoreVirtualTuple(slot);
 		sp_exec_simple_insert(w->rri, estate, slot);
+		if (sp_notify && !isnull[c->event_id_attnum - 1])
+			announce(DatumGetInt64(values[c->event_id_attnum - 1]),
+					 nv[map->attnum[SP_COL_ID] - 1], rows[i].type, new->status, occurred);
 		ExecClearTuple(slot);
 		ResetPerTupleExprContext(estate);
 	}
@@ -623,14 +665,6 @@ check_stored(Datum id, const sp_stream *old, const sp_stream *stored)
 				 errhint("A BEFORE trigger on streams that fires after streams_streampay changed the row it checked; such a trigger must fire first (triggers fire in name order) or leave status and amounts alone.")));
 }
 
-static void
-trigger_protocol(const char *fn, const char *what)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-			 errmsg("%s: %s", fn, what)));
-}
-
 PG_FUNCTION_INFO_V1(streampay_ledger_trigger);
 Datum
 streampay_ledger_trigger(PG_FUNCTION_ARGS)
@@ -659,10 +693,10 @@ streampay_ledger_trigger(PG_FUNCTION_ARGS)
 	}			op;
 
 	if (!CALLED_AS_TRIGGER(fcinfo))
-		trigger_protocol("streampay_ledger_trigger", "not called by trigger manager");
+		sp_report_trigger_protocol("streampay_ledger_trigger", "not called by trigger manager");
 	if (!TRIGGER_FIRED_AFTER(td->tg_event) || !TRIGGER_FIRED_FOR_ROW(td->tg_event) ||
 		TRIGGER_FIRED_BY_TRUNCATE(td->tg_event))
-		trigger_protocol("streampay_ledger_trigger",
+		sp_report_trigger_protocol("streampay_ledger_trigger",
 						 "must be fired AFTER INSERT, UPDATE or DELETE, FOR EACH ROW");
 
 	rel = td->tg_relation;
@@ -790,7 +824,7 @@ streampay_ledger_trigger(PG_FUNCTION_ARGS)
 	}
 
 	if (nrows > 0)
-		ledger_append(w, map, nv, &old, &new, occurred, has_from, webhook, actor, rows, nrows);
+		ledger_append(w, map, nv, nn, &old, &new, occurred, has_from, webhook, actor, rows, nrows);
 
 	return PointerGetDatum(NULL);
 }
@@ -802,9 +836,9 @@ streampay_events_append_only(PG_FUNCTION_ARGS)
 	TriggerData *td = (TriggerData *) fcinfo->context;
 
 	if (!CALLED_AS_TRIGGER(fcinfo))
-		trigger_protocol("streampay_events_append_only", "not called by trigger manager");
+		sp_report_trigger_protocol("streampay_events_append_only", "not called by trigger manager");
 	if (!TRIGGER_FIRED_BEFORE(td->tg_event) || TRIGGER_FIRED_BY_INSERT(td->tg_event))
-		trigger_protocol("streampay_events_append_only",
+		sp_report_trigger_protocol("streampay_events_append_only",
 						 "must be fired BEFORE UPDATE, DELETE or TRUNCATE");
 
 	if (TRIGGER_FIRED_BY_DELETE(td->tg_event) && sp_allow_event_purge)
@@ -826,9 +860,9 @@ streampay_streams_no_truncate(PG_FUNCTION_ARGS)
 	TriggerData *td = (TriggerData *) fcinfo->context;
 
 	if (!CALLED_AS_TRIGGER(fcinfo))
-		trigger_protocol("streampay_streams_no_truncate", "not called by trigger manager");
+		sp_report_trigger_protocol("streampay_streams_no_truncate", "not called by trigger manager");
 	if (!TRIGGER_FIRED_BY_TRUNCATE(td->tg_event))
-		trigger_protocol("streampay_streams_no_truncate", "must be fired BEFORE TRUNCATE");
+		sp_report_trigger_protocol("streampay_streams_no_truncate", "must be fired BEFORE TRUNCATE");
 
 	ereport(ERROR,
 			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),

@@ -32,8 +32,12 @@ typedef enum sp_col
 	SP_COL_TXHASH,
 	SP_COL_METADATA,
 	SP_COL_SETTLED,
+	SP_COL_ASSET,				/* 0.5.0: optional, tables from before lack it */
 	SP_NCOLS
 } sp_col;
+
+/* Is column c present in the map?  (Only optional columns can be absent.) */
+#define sp_has_col(map, c) ((map)->attnum[(c)] != InvalidAttrNumber)
 
 extern const char *const sp_col_names[SP_NCOLS];
 

@@ -34,6 +34,9 @@ char	   *sp_event_transaction_hash = NULL;
 char	   *sp_event_payload_digest = NULL;
 bool		sp_allow_event_purge = false;
 
+/* announce each ledger event with NOTIFY streampay_events (0.5.0) */
+bool		sp_notify = true;
+
 static void
 streampay_relcache_callback(Datum arg, Oid relid)
 {
@@ -93,6 +96,11 @@ _PG_init(void)
 							 "Internal: lets streampay_purge_events() delete ledger rows.",
 							 NULL, &sp_allow_event_purge, false, PGC_SUSET,
 							 GUC_NO_SHOW_ALL | GUC_NOT_IN_SAMPLE | GUC_NO_RESET_ALL,
+							 NULL, NULL, NULL);
+	DefineCustomBoolVariable("streampay.notify",
+							 "Announces every ledger event on the channel streampay_events (NOTIFY).",
+							 "Delivered when the transaction commits; turn off to skip the cost.",
+							 &sp_notify, true, PGC_USERSET, 0,
 							 NULL, NULL, NULL);
 	MarkGUCPrefixReserved("streampay");
 

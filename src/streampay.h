@@ -44,6 +44,15 @@ struct Trigger;
 extern sp_assigned sp_lsa_assigned(const struct Trigger *trigger);
 extern void sp_merge_init(void);
 
+/*
+ * Decode the streams row in argument 'argno' (a composite datum) into *s,
+ * held to the value rules an INSERT would be; the column map is cached in
+ * the call site's fn_extra (functions.c).
+ */
+struct FunctionCallInfoBaseData;
+extern void sp_stream_from_row(struct FunctionCallInfoBaseData *fcinfo, int argno,
+							   sp_stream *s);
+
 /* Settings (streampay.c). */
 extern char *sp_webhook_secret;
 extern char *sp_webhook_secret_previous;
@@ -53,6 +62,7 @@ extern char *sp_external_event_id;
 extern char *sp_event_transaction_hash;
 extern char *sp_event_payload_digest;
 extern bool sp_allow_event_purge;
+extern bool sp_notify;
 
 /*
  * Find stream 'id' in the streams table of schema 'nsp' under the caller's

@@ -115,10 +115,9 @@ on_insert(Relation rel, const sp_attmap *map, HeapTuple tuple)
 	if (rule != SP_OK)
 		sp_report_rule(rule, id, NULL, &s, NULL);
 	{
-		sp_update	u;
+		/* the message reports the wall clock it was checked against */
+		sp_update	u = {.wall = (sp_time) GetCurrentTimestamp()};
 
-		memset(&u, 0, sizeof(u));
-		u.wall = (sp_time) GetCurrentTimestamp();
 		rule = sp_check_insert_time(&s, u.wall);
 		if (rule != SP_OK)
 			sp_report_rule(rule, id, NULL, &s, &u);
@@ -184,6 +183,18 @@ on_update(TriggerData *td, const sp_attmap *map)
 		if (!column_equal(desc, map->attnum[fixed_cols[i]], ov, on, nv, nn))
 			sp_report_immutable(id, sp_col_names[fixed_cols[i]]);
 
+	/*
+	 * The amounts are in the asset: it may be filled in once (streams from
+	 * before 0.5.0 have none) but never changed.
+	 */
+	if (sp_has_col(map, SP_COL_ASSET) && !on[map->attnum[SP_COL_ASSET] - 1] &&
+		!column_equal(desc, map->attnum[SP_COL_ASSET], ov, on, nv, nn))
+		ereport(ERROR,
+				(errcode(ERRCODE_GENERATED_ALWAYS),
+				 errmsg("stream %s: column \"asset\" cannot be changed once set", sp_id_text(id)),
+				 errdetail("A stream's amounts are denominated in its asset."),
+				 errhint("Create a new stream for another asset.")));
+
 	sp_decode_stream(map, ov, on, &u.old);
 	sp_decode_stream(map, nv, nn, &u.new);
 	u.recipient_changed = !column_equal(desc, map->attnum[SP_COL_RECIPIENT],
@@ -215,12 +226,12 @@ on_update(TriggerData *td, const sp_attmap *map)
 	/* the trust checks, for the columns this update changes */
 	{
 		static const sp_col mutable_cols[] = {SP_COL_RECIPIENT, SP_COL_CONTRACT,
-		SP_COL_TXHASH, SP_COL_METADATA};
+		SP_COL_TXHASH, SP_COL_METADATA, SP_COL_ASSET};
 		bool		check[SP_NCOLS] = {false};
 
 		for (size_t i = 0; i < lengthof(mutable_cols); i++)
-			check[mutable_cols[i]] = !column_equal(desc, map->attnum[mutable_cols[i]],
-												   ov, on, nv, nn);
+			check[mutable_cols[i]] = sp_has_col(map, mutable_cols[i]) &&
+				!column_equal(desc, map->attnum[mutable_cols[i]], ov, on, nv, nn);
 		sp_validate_row(RelationGetNamespace(rel), map, nv, nn, check, id, &hash_changed);
 	}
 
@@ -250,14 +261,11 @@ streampay_trigger(PG_FUNCTION_ARGS)
 	const sp_attmap *map;
 
 	if (!CALLED_AS_TRIGGER(fcinfo))
-		ereport(ERROR,
-				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("streampay_trigger: not called by trigger manager")));
+		sp_report_trigger_protocol("streampay_trigger", "not called by trigger manager");
 	if (!TRIGGER_FIRED_BEFORE(td->tg_event) || !TRIGGER_FIRED_FOR_ROW(td->tg_event) ||
 		!(TRIGGER_FIRED_BY_INSERT(td->tg_event) || TRIGGER_FIRED_BY_UPDATE(td->tg_event)))
-		ereport(ERROR,
-				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("streampay_trigger: must be fired BEFORE INSERT OR UPDATE, FOR EACH ROW")));
+		sp_report_trigger_protocol("streampay_trigger",
+								   "must be fired BEFORE INSERT OR UPDATE, FOR EACH ROW");
 
 	map = sp_relation_attmap(td->tg_relation);
 	if (TRIGGER_FIRED_BY_INSERT(td->tg_event))

@@ -133,6 +133,7 @@ sp_validate_row(Oid nsp, const sp_attmap *map, Datum *values, const bool *isnull
 				const bool *check, Datum stream_id, bool *changed)
 {
 	sp_family	family;
+	bool		check_asset = check[SP_COL_ASSET] && sp_has_col(map, SP_COL_ASSET);
 
 	*changed = false;
 
@@ -141,7 +142,7 @@ sp_validate_row(Oid nsp, const sp_attmap *map, Datum *values, const bool *isnull
 		check_json(COLV(SP_COL_METADATA), stream_id);
 
 	if (!(check[SP_COL_CHAIN] || check[SP_COL_PAYER] || check[SP_COL_RECIPIENT] ||
-		  check[SP_COL_CONTRACT] || check[SP_COL_TXHASH]))
+		  check[SP_COL_CONTRACT] || check[SP_COL_TXHASH] || check_asset))
 		return;
 	if (COLN(SP_COL_CHAIN))
 		return;					/* NOT NULL reports it */
@@ -162,6 +163,9 @@ sp_validate_row(Oid nsp, const sp_attmap *map, Datum *values, const bool *isnull
 		check_address(family, COLV(SP_COL_RECIPIENT), "recipient", false, stream_id);
 	if (check[SP_COL_CONTRACT] && !COLN(SP_COL_CONTRACT))
 		check_address(family, COLV(SP_COL_CONTRACT), "contract_address", true, stream_id);
+	/* the token: a Soroban token contract (C...) or an EVM token address */
+	if (check_asset && !COLN(SP_COL_ASSET))
+		check_address(family, COLV(SP_COL_ASSET), "asset", true, stream_id);
 	if ((check[SP_COL_PAYER] || check[SP_COL_RECIPIENT]) &&
 		!COLN(SP_COL_PAYER) && !COLN(SP_COL_RECIPIENT) &&
 		text_equal(COLV(SP_COL_PAYER), COLV(SP_COL_RECIPIENT)))

@@ -41,6 +41,9 @@ UPDATE streams SET total_amount = total_amount + 1000, last_settled_at = '2025-0
  WHERE id::text LIKE '%5';
 SELECT streampay_complete_due('2025-04-01');
 INSERT INTO streampay_chains VALUES ('eip155:31337', 'evm');
+-- the asset (0.5.0) of some streams, set once
+UPDATE streams SET asset = 'CD7PQEXNFP3D47XAK2JR2VFGFEX4XOW7VJV5TBNF73KM4UYWT3FX7XKW'
+ WHERE id::text ~ '[17]$';
 -- a deleted stream: its history (ending in 'deleted') survives, its row does not
 DELETE FROM streams WHERE id = '00000000-0000-0000-0000-000000000060';
 SQL

@@ -124,6 +124,12 @@ check sequences $([ "$seq_bad" -eq 0 ] && [ "$n_ops" -gt 0 ] && echo 1 || echo 0
 	"$DIFF_SEQUENCES sequences x $steps_run steps = $n_ops UPDATEs ($n_acc accepted, $n_settle of them settling; $n_rej rejected; $n_kinds kinds), $seq_bad mismatches ($((SECONDS - t0)) s)"
 check reads $([ "$read_bad" -eq 0 ] && [ "$reads" -gt 0 ] && echo 1 || echo 0) \
 	"$reads id-form reads (accrued, claimable, refundable, depletion) between steps, $read_bad mismatches"
+# 3. the exact aggregates (0.5.0) over the sequences' final rows
+n=$(q -c "SELECT diff.check_aggregates($DIFF_SEED)") || die "the aggregate check did not run"
+groups=$(q -c "SELECT count(DISTINCT c % 13) FROM diff.seq WHERE alive")
+check aggregates $([ "$n" -eq 0 ] && [ "$groups" -gt 0 ] && echo 1 || echo 0) \
+	"streampay_sum_accrued/claimable/refundable over $groups groups of the sequences' rows at 7 times, serial and parallel: $n groups differ from the reference sums"
+
 q -F ' ' -c "SELECT '  operations: ' || string_agg(kind || ' ' || n || '/' || ok, ', ' ORDER BY kind)
                FROM (SELECT (w).kind, count(*) n, count(*) FILTER (WHERE cardinality((res).codes) = 0) ok
                        FROM diff.ops GROUP BY 1) x" | sed 's/$/ (count\/accepted)/'

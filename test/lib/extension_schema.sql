@@ -2,7 +2,15 @@
 -- updated install with a fresh one (pg_dump never dumps extension members).
 SELECT pg_describe_object(d.classid, d.objid, 0) || ' :: ' ||
        COALESCE(CASE d.classid
-           WHEN 'pg_proc'::regclass THEN pg_get_functiondef(d.objid) || ' acl=' || COALESCE(p.proacl::text, '-')
+           WHEN 'pg_proc'::regclass THEN
+               -- pg_get_functiondef refuses aggregates: describe those by their parts
+               CASE WHEN p.prokind = 'a'
+                    THEN (SELECT format('aggregate(%s) sfunc=%s stype=%s final=%s combine=%s serial=%s deserial=%s',
+                                        pg_get_function_arguments(d.objid), a.aggtransfn, format_type(a.aggtranstype, NULL),
+                                        a.aggfinalfn, a.aggcombinefn, a.aggserialfn, a.aggdeserialfn)
+                            FROM pg_aggregate a WHERE a.aggfnoid = d.objid)
+                    ELSE pg_get_functiondef(d.objid) END
+               || ' parallel=' || p.proparallel::text || ' acl=' || COALESCE(p.proacl::text, '-')
                                          || ' comment=' || COALESCE(obj_description(d.objid, 'pg_proc'), '-')
            WHEN 'pg_class'::regclass THEN c.relkind::text || ' acl=' || COALESCE(c.relacl::text, '-')
                                          || ' comment=' || COALESCE(obj_description(d.objid, 'pg_class'), '-')

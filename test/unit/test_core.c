@@ -1984,6 +1984,36 @@ test_stored(void)
 	}
 }
 
+/* ------------------------------------------------------------------------
+ * fixed.c: the aggregates' checked addition
+ * ------------------------------------------------------------------------ */
+
+static void
+test_add(void)
+{
+	const sp_fixed max = (sp_fixed) (~(sp_ufixed) 0 >> 1);
+	const sp_fixed min = -max - 1;
+	sp_fixed	r = 7;
+
+	CHECK(sp_fixed_add(SP_FIXED_MAX, SP_FIXED_MAX, &r) && r == 2 * SP_FIXED_MAX);
+	CHECK(sp_fixed_add(max - 1, 1, &r) && r == max);
+	r = 7;
+	CHECK(!sp_fixed_add(max, 1, &r) && r == 7);	/* refused, *out untouched */
+	CHECK(!sp_fixed_add(max, max, &r) && r == 7);
+	CHECK(sp_fixed_add(min + 1, -1, &r) && r == min);
+	CHECK(!sp_fixed_add(min, -1, &r));
+	CHECK(sp_fixed_add(max, min, &r) && r == -1);
+	/* 1.7e18 rows of the largest amount are needed to get there */
+	{
+		sp_fixed	acc = 0;
+		long long	n = 0;
+
+		while (sp_fixed_add(acc, SP_FIXED_MAX * (sp_fixed) 1000000000000000LL, &acc))
+			n++;
+		CHECK(n == (long long) (max / (SP_FIXED_MAX * (sp_fixed) 1000000000000000LL)));
+	}
+}
+
 int
 main(void)
 {
@@ -1996,6 +2026,7 @@ main(void)
 	test_insert();
 	test_update();
 	test_stored();
+	test_add();
 	test_numeric();
 
 	printf("%d passed, %d failed\n", n_passed, n_failed);

@@ -1,0 +1,195 @@
+/*
+ * aggregates.c
+ *	  Exact sums of balances over many streams: streampay_sum_accrued,
+ *	  streampay_sum_claimable and streampay_sum_refundable (streams,
+ *	  timestamp).
+ *
+ * The transition state is the 128-bit fixed-point sum itself, so no
+ * numeric addition happens per row; the final function turns it into one
+ * numeric.  A sum that leaves 128 bits is an error (22003), never a wrapped
+ * number.  Combine, serialize and deserialize functions let the planner
+ * split the work over parallel workers: partial sums are 16 bytes plus a
+ * count.
+ *
+ * Like sum(), NULL inputs (a row from the nullable side of an outer join,
+ * a NULL time) are skipped, and no input rows at all give NULL.  Amounts in
+ * different assets or on different chains must not be added: group by
+ * (chain_id, asset).
+ */
+#include "compat.h"
+
+#include "fmgr.h"
+#include "port/pg_bswap.h"
+#include "utils/builtins.h"
+#include "utils/timestamp.h"
+
+#include "stream_row.h"
+#include "streampay.h"
+
+typedef struct SumState
+{
+	sp_fixed	sum;
+	int64		count;			/* rows added; 0 gives NULL, like sum() */
+} SumState;
+
+static SumState *
+state_in(FunctionCallInfo fcinfo, MemoryContext *aggcxt)
+{
+	if (!AggCheckCallContext(fcinfo, aggcxt))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("streampay aggregate support function called in a non-aggregate context")));
+	if (PG_ARGISNULL(0))
+		return (SumState *) MemoryContextAllocZero(*aggcxt, sizeof(SumState));
+	return (SumState *) PG_GETARG_POINTER(0);
+}
+
+static void
+add(SumState *st, sp_fixed v)
+{
+	if (!sp_fixed_add(st->sum, v, &st->sum))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("streampay sum out of range"),
+				 errdetail("The exact sum of the group does not fit in 128 bits of 1e-9 units.")));
+	st->count++;
+}
+
+static Datum
+transition(FunctionCallInfo fcinfo, sp_money_kind kind)
+{
+	MemoryContext aggcxt;
+	SumState   *st = state_in(fcinfo, &aggcxt);
+	sp_stream	s;
+	sp_time		t;
+
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
+		PG_RETURN_POINTER(st);
+	t = sp_check_finite(PG_GETARG_TIMESTAMP(2), "as_of", (Datum) 0);
+	sp_stream_from_row(fcinfo, 1, &s);
+	switch (kind)
+	{
+		case SP_MONEY_ACCRUED:
+			add(st, sp_accrued(&s, t));
+			break;
+		case SP_MONEY_CLAIMABLE:
+			add(st, sp_pending(&s, t));
+			break;
+		case SP_MONEY_REFUNDABLE:
+			add(st, sp_refundable(&s, t));
+			break;
+	}
+	PG_RETURN_POINTER(st);
+}
+
+PG_FUNCTION_INFO_V1(streampay_sum_accrued_transfn);
+Datum
+streampay_sum_accrued_transfn(PG_FUNCTION_ARGS)
+{
+	return transition(fcinfo, SP_MONEY_ACCRUED);
+}
+
+PG_FUNCTION_INFO_V1(streampay_sum_claimable_transfn);
+Datum
+streampay_sum_claimable_transfn(PG_FUNCTION_ARGS)
+{
+	return transition(fcinfo, SP_MONEY_CLAIMABLE);
+}
+
+PG_FUNCTION_INFO_V1(streampay_sum_refundable_transfn);
+Datum
+streampay_sum_refundable_transfn(PG_FUNCTION_ARGS)
+{
+	return transition(fcinfo, SP_MONEY_REFUNDABLE);
+}
+
+PG_FUNCTION_INFO_V1(streampay_sum_final);
+Datum
+streampay_sum_final(PG_FUNCTION_ARGS)
+{
+	SumState   *st = PG_ARGISNULL(0) ? NULL : (SumState *) PG_GETARG_POINTER(0);
+
+	if (st == NULL || st->count == 0)
+		PG_RETURN_NULL();
+	PG_RETURN_DATUM(sp_fixed_to_datum(st->sum));
+}
+
+PG_FUNCTION_INFO_V1(streampay_sum_combine);
+Datum
+streampay_sum_combine(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcxt;
+	SumState   *st;
+	SumState   *other;
+
+	if (!AggCheckCallContext(fcinfo, &aggcxt))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("streampay aggregate support function called in a non-aggregate context")));
+	if (PG_ARGISNULL(1))
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+	other = (SumState *) PG_GETARG_POINTER(1);
+	st = PG_ARGISNULL(0) ? (SumState *) MemoryContextAllocZero(aggcxt, sizeof(SumState)) :
+		(SumState *) PG_GETARG_POINTER(0);
+	if (other->count > 0)
+	{
+		if (!sp_fixed_add(st->sum, other->sum, &st->sum))
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("streampay sum out of range"),
+					 errdetail("The exact sum of the group does not fit in 128 bits of 1e-9 units.")));
+		st->count += other->count;
+	}
+	PG_RETURN_POINTER(st);
+}
+
+/*
+ * A partial sum on the wire: 24 bytes, the 128-bit sum as two 64-bit
+ * halves and the count, each in network byte order.
+ */
+#define SUM_WIRE_LEN 24
+
+PG_FUNCTION_INFO_V1(streampay_sum_serialize);
+Datum
+streampay_sum_serialize(PG_FUNCTION_ARGS)
+{
+	SumState   *st = (SumState *) PG_GETARG_POINTER(0);
+	bytea	   *out = (bytea *) palloc(VARHDRSZ + SUM_WIRE_LEN);
+	sp_ufixed	u = (sp_ufixed) st->sum;
+	uint64		words[3];
+
+	if (!AggCheckCallContext(fcinfo, NULL))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("streampay aggregate support function called in a non-aggregate context")));
+	words[0] = pg_hton64((uint64) (u >> 64));
+	words[1] = pg_hton64((uint64) u);
+	words[2] = pg_hton64((uint64) st->count);
+	SET_VARSIZE(out, VARHDRSZ + SUM_WIRE_LEN);
+	memcpy(VARDATA(out), words, SUM_WIRE_LEN);
+	PG_RETURN_BYTEA_P(out);
+}
+
+PG_FUNCTION_INFO_V1(streampay_sum_deserialize);
+Datum
+streampay_sum_deserialize(PG_FUNCTION_ARGS)
+{
+	bytea	   *b = PG_GETARG_BYTEA_PP(0);
+	SumState   *st;
+	uint64		words[3];
+
+	if (!AggCheckCallContext(fcinfo, NULL))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("streampay aggregate support function called in a non-aggregate context")));
+	if (VARSIZE_ANY_EXHDR(b) != SUM_WIRE_LEN)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("a streampay partial sum has %d bytes, not %d",
+						(int) VARSIZE_ANY_EXHDR(b), SUM_WIRE_LEN)));
+	memcpy(words, VARDATA_ANY(b), SUM_WIRE_LEN);
+	st = (SumState *) palloc0(sizeof(SumState));
+	st->sum = (sp_fixed) (((sp_ufixed) pg_ntoh64(words[0]) << 64) | (sp_ufixed) pg_ntoh64(words[1]));
+	st->count = (int64) pg_ntoh64(words[2]);
+	PG_RETURN_POINTER(st);
+}
