@@ -9,9 +9,10 @@
 # no `make clean`), starts a throwaway cluster tuned for a benchmark, loads
 # BENCH_N streams (deterministic from BENCH_SEED), checks every baseline of
 # test/bench/baselines.sql against streampay on the whole data set (a single
-# mismatch fails the run with exit 1), then times six workloads inside the
+# mismatch fails the run with exit 1), then times seven workloads inside the
 # server and prints medians and ratios against the baselines measured in the
-# same run.  Ratios only: no absolute threshold is ever applied.
+# same run.  Ratios only: no absolute threshold is ever applied.  They run in
+# the order 1 2 3 4 6 7 5: workload 5 grows the table.
 #
 # Environment:
 #   BENCH_N                streams to load (default 1000000)
@@ -23,7 +24,7 @@
 #   BENCH_PGBENCH_SECONDS  length of each pgbench run (default 30)
 #   BENCH_PGBENCH_REPS     pgbench runs per variant (default BENCH_REPS)
 #   BENCH_SEED             data set seed (default 42)
-#   BENCH_WORKLOADS        which workloads to run (default "1 2 3 4 5 6")
+#   BENCH_WORKLOADS        which workloads to run (default "1 2 3 4 5 6 7")
 #   BENCH_SMOKE=1          N=20000, REPS=1, SCALES="20000 40000", IDS=10000,
 #                          pgbench 5 s
 #   BENCH_KEEP=1           leave the cluster running at the end (for perf,
@@ -61,7 +62,7 @@ BENCH_IDS=${BENCH_IDS:-100000}
 BENCH_PGBENCH_SECONDS=${BENCH_PGBENCH_SECONDS:-30}
 BENCH_SEED=${BENCH_SEED:-42}
 BENCH_GATE_SAMPLE=${BENCH_GATE_SAMPLE:-1000}
-BENCH_WORKLOADS=${BENCH_WORKLOADS:-"1 2 3 4 5 6"}
+BENCH_WORKLOADS=${BENCH_WORKLOADS:-"1 2 3 4 5 6 7"}
 BENCH_PGBENCH_REPS=${BENCH_PGBENCH_REPS:-$BENCH_REPS}
 
 # The benchmark's fixed time T (UTC).  Every stored last_settled_at is
@@ -156,7 +157,7 @@ report() {
 		echo "  trigger wrote the same rows and raised the same SQLSTATEs as the C trigger"
 		echo "  ($(grep -c '^UPDATE\|^INSERT' "$OUT/gate.txt") statements on $BENCH_GATE_SAMPLE streams, and workloads 3 and 4 on every row)."
 		echo "- Cluster tuned for a benchmark: synchronous_commit=off, autovacuum off (VACUUM between"
-		echo "  repetitions instead), no parallel query, jit off."
+		echo "  repetitions instead), no parallel query (but workload 7's \`streampay_parallel\`), jit off."
 		echo "- Workload 2 runs every variant with enable_hashjoin, enable_mergejoin and"
 		echo "  enable_memoize off, so the lookup limit is one streams_pkey probe per id, as the"
 		echo "  id form does; the ids table is in random order."
@@ -170,8 +171,17 @@ report() {
 		echo "- Workload 6 runs the same script (read accrued by id, settle, pause, resume of"
 		echo "  random active streams) with streampay (ledger off / on) and with the PL/pgSQL"
 		echo "  functions and trigger on the copy table bl.streams."
+		echo "- Workload 7 (issue 12) sets max_parallel_workers_per_gather in each measurement: 0,"
+		echo "  or 2 for \`streampay_parallel\` (plan checked: Finalize Aggregate / Gather / Partial"
+		echo "  Aggregate, 2 workers launched; plans in out/w7_plans.txt).  \`whole_row_scan\` is the"
+		echo "  scan plus the row value streampay_sum_accrued(s, t) receives, the aggregate's limit."
+		echo "  The account is payer 0 with streams moved to it (payer changed with the triggers"
+		echo "  off) until exactly that many name it; both its plan and the fetch limit's read"
+		echo "  streams_payer_idx and streams_recipient_idx.  \`notify_on\` / \`notify_off\`: pause then"
+		echo "  resume of every active stream as installed, at the transaction time, rolled back"
+		echo "  and followed by VACUUM: the NOTIFYs are queued, not delivered (that is at COMMIT)."
 		echo
-		echo "## Targets (issue 4), as ratios measured in this run"
+		echo "## Targets (issues 4 and 12), as ratios measured in this run"
 		echo
 		q -c "SELECT line FROM bench.markdown_targets()"
 	} > "$OUT/results.md"
@@ -386,35 +396,46 @@ check_so "the load and the gate"
 
 ROWS=$(q -c "SELECT count(*) FROM public.streams")
 
-# record WORKLOAD VARIANT ORD SCALE REP ROWS QUERY: psql lines that time
-# QUERY (already dollar-quote safe) and store the result.
+# record WORKLOAD VARIANT ORD SCALE REP ROWS QUERY [DESCRIPTION]: psql
+# lines that time QUERY (already dollar-quote safe) and store the result,
+# with DESCRIPTION (default QUERY) as the statement shown in the report.
 record_sql() {
-	local w=$1 v=$2 ord=$3 scale=$4 rep=$5 rows=$6 query=$7
+	local w=$1 v=$2 ord=$3 scale=$4 rep=$5 rows=$6 query=$7 desc=${8:-$7}
 	cat <<SQL
 SELECT bench.time(\$bq\$$query\$bq\$) AS ms \gset
 INSERT INTO bench.results (workload, variant, ord, scale, rep, ms, rows, query)
-VALUES ('$w', '$v', $ord, $scale, $rep, :ms, $rows, \$bq\$$query\$bq\$);
+VALUES ('$w', '$v', $ord, $scale, $rep, :ms, $rows, \$bq\$$desc\$bq\$);
 SQL
 }
 
 # read_workload W ROWS SETUP VARIANT=QUERY ...: timed read-only queries.
+# READ_PRE[VARIANT], if set, is run before each measurement of that variant
+# and shown with its statement (workload 7 sets
+# max_parallel_workers_per_gather per measurement); READ_ROWS[VARIANT], if
+# set, replaces ROWS for that variant.
+declare -A READ_PRE=() READ_ROWS=()
 read_workload() {
-	local w=$1 rows=$2 setup=$3 script=$OUT/$1.sql rep ord spec
+	local w=$1 rows=$2 setup=$3 script=$OUT/$1.sql rep ord spec v pre
 	shift 3
 	echo "$setup" > "$script"
 	for ((rep = 0; rep <= BENCH_REPS; rep++)); do
 		ord=0
 		for spec in "$@"; do
 			ord=$((ord + 1))
-			record_sql "$w" "${spec%%=*}" "$ord" "$ROWS" "$rep" "$rows" "${spec#*=}" >> "$script"
+			v=${spec%%=*}
+			pre=${READ_PRE[$v]:-}
+			[ -n "$pre" ] && echo "$pre" >> "$script"
+			record_sql "$w" "$v" "$ord" "$ROWS" "$rep" "${READ_ROWS[$v]:-$rows}" "${spec#*=}" \
+				"${pre:+$pre }${spec#*=}" >> "$script"
 		done
 	done
 	q -f "$script"
 }
 
-# write_workload W ROWS: the statements in STMTS (with @TABLE@ for the
-# table) under each trigger set-up, each repetition in a transaction that is
-# rolled back, then VACUUM so every repetition starts from the same table:
+# write_workload W ROWS [FIRST_ORD VARIANT ...]: the statements in STMTS
+# (with @TABLE@ for the table) under each trigger set-up, each repetition in
+# a transaction that is rolled back, then VACUUM so every repetition starts
+# from the same table.  The variants (default: the first four, ord from 1):
 #   streampay         the C row trigger (status graph, settle-before-change,
 #                     validation); the 0.2.0 ledger trigger disabled, so it
 #                     does the work the PL/pgSQL baseline does
@@ -422,19 +443,31 @@ read_workload() {
 #                     event to stream_events
 #   no_trigger        every trigger disabled: the plain UPDATE
 #   plpgsql_trigger   bl.streams with the PL/pgSQL trigger of baselines.sql
+#   notify_on         as installed, streampay.notify = on (workload 7)
+#   notify_off        as installed, streampay.notify = off (workload 7)
 write_workload() {
-	local w=$1 rows=$2 script=$OUT/$1.sql rep ord v tbl pre stmt i
+	local w=$1 rows=$2 script=$OUT/$1.sql rep ord ord0=${3:-1} v tbl vac pre stmt i
+	local variants=(streampay streampay_ledger no_trigger plpgsql_trigger)
+	# with its own variants, it shares W with read_workload: keep both scripts
+	[ $# -gt 3 ] && variants=("${@:4}") script=$OUT/$1_updates.sql
 	: > "$script"
 	for ((rep = 0; rep <= BENCH_REPS; rep++)); do
-		ord=0
-		for v in streampay streampay_ledger no_trigger plpgsql_trigger; do
+		ord=$((ord0 - 1))
+		for v in "${variants[@]}"; do
 			ord=$((ord + 1))
 			case $v in
 			streampay) tbl=public.streams pre='ALTER TABLE public.streams DISABLE TRIGGER streams_streampay_ledger_update;' ;;
 			streampay_ledger) tbl=public.streams pre= ;;
 			no_trigger) tbl=public.streams pre='ALTER TABLE public.streams DISABLE TRIGGER USER;' ;;
 			plpgsql_trigger) tbl=bl.streams pre= ;;
+			notify_on) tbl=public.streams pre='SET LOCAL streampay.notify = on;' ;;
+			notify_off) tbl=public.streams pre='SET LOCAL streampay.notify = off;' ;;
+			*) die "write_workload: unknown variant $v" ;;
 			esac
+			# the NOTIFY pair also vacuums the ledger, so that neither
+			# meets the dead events of the other's rolled-back repetitions
+			vac=$tbl
+			case $v in notify_*) vac="$tbl, public.stream_events" ;; esac
 			echo "BEGIN; $pre" >> "$script"
 			i=0
 			for stmt in "${STMTS[@]}"; do
@@ -451,7 +484,7 @@ write_workload() {
 			cat >> "$script" <<SQL
 INSERT INTO bench.results (workload, variant, ord, scale, rep, ms, rows, query)
 VALUES ('$w', '$v', $ord, $ROWS, $rep, $sum, $rows, \$bq\$$desc\$bq\$);
-VACUUM $tbl;
+VACUUM $vac;
 SQL
 		done
 	done
@@ -555,6 +588,124 @@ SQL
 	done
 fi
 check_so "workload 6"
+
+if runs 7; then
+	# Issue 12: the exact aggregates, the per-account view and the NOTIFY of
+	# every ledger event.  The cluster has max_parallel_workers_per_gather = 0
+	# system-wide; every measurement here sets it itself.
+	W7_SERIAL='SET max_parallel_workers_per_gather = 0;'
+	W7_PARALLEL='SET max_parallel_workers_per_gather = 2;'
+	W7_AGG="SELECT public.streampay_sum_accrued(s, timestamp '$T') FROM public.streams s"
+
+	# The account: payer 0 of bench.addresses (BENCH_N / 2000 streams as
+	# payer, none as recipient: the pools differ), given other streams (or
+	# relieved of some, above 2M rows) until exactly ACC_N streams name it.
+	# The triggers refuse a new payer, so they are off for this one
+	# transaction.  bl.streams is left as loaded: nothing after this compares
+	# the two tables (the gate ran before every workload; workload 5 reads
+	# public.streams only).
+	ACC_N=1000
+	[ "$ROWS" -lt $((2 * ACC_N)) ] && ACC_N=$((ROWS / 2))
+	ACCOUNT=$(q -c "SELECT addr FROM bench.addresses WHERE kind = 'payer' AND i = 0")
+	OTHER=$(q -c "SELECT addr FROM bench.addresses WHERE kind = 'payer' AND i = 1")
+	sp_log "workload 7: giving payer 0 ($ACCOUNT) exactly $ACC_N streams"
+	q <<SQL
+BEGIN;
+ALTER TABLE public.streams DISABLE TRIGGER USER;
+UPDATE public.streams s SET payer = '$ACCOUNT'
+ WHERE s.id IN (SELECT x.id FROM public.streams x
+                 WHERE x.payer <> '$ACCOUNT' AND x.recipient <> '$ACCOUNT'
+                 ORDER BY md5('$BENCH_SEED:account:' || x.id::text)
+                 LIMIT greatest(0, $ACC_N - (SELECT count(*) FROM public.streams y
+                                              WHERE y.payer = '$ACCOUNT' OR y.recipient = '$ACCOUNT')));
+UPDATE public.streams s SET payer = '$OTHER'
+ WHERE s.id IN (SELECT x.id FROM public.streams x
+                 WHERE x.payer = '$ACCOUNT' AND x.recipient <> '$ACCOUNT'
+                 ORDER BY md5('$BENCH_SEED:account:' || x.id::text)
+                 LIMIT greatest(0, (SELECT count(*) FROM public.streams y
+                                     WHERE y.payer = '$ACCOUNT' OR y.recipient = '$ACCOUNT') - $ACC_N));
+ALTER TABLE public.streams ENABLE TRIGGER USER;
+COMMIT;
+VACUUM ANALYZE public.streams;
+SQL
+	got=$(q -c "SELECT count(*) FROM public.streams WHERE payer = '$ACCOUNT' OR recipient = '$ACCOUNT'")
+	[ "$got" = "$ACC_N" ] || die "workload 7: the account has $got streams, not $ACC_N"
+	W7_ACCOUNT="SELECT * FROM public.streampay_account('$ACCOUNT', timestamp '$T')"
+	W7_FETCH="SELECT sum(s.total_amount) FROM public.streams s WHERE s.recipient = '$ACCOUNT' UNION ALL SELECT sum(s.total_amount) FROM public.streams s WHERE s.payer = '$ACCOUNT'"
+
+	# Plans.  The parallel variant must be Finalize Aggregate / Gather /
+	# Partial Aggregate with both workers launched.  The planner chooses it
+	# by itself at 1M rows; on a small table (the smoke run's 20k) it keeps
+	# the serial plan (a parallel scan divides the CPU cost, not the I/O
+	# cost), so then, and only then, the parallel costs are set to zero:
+	# that changes the plan's choice, not its execution, and the statement
+	# in the report says so.
+	plan_shape() { grep -oE 'Finalize Aggregate|Gather|Partial Aggregate' | paste -sd/; }
+	q -c "$W7_PARALLEL" -c "EXPLAIN (COSTS OFF) $W7_AGG" > "$OUT/w7_plans.txt"
+	if [ "$(plan_shape < "$OUT/w7_plans.txt")" != "Finalize Aggregate/Gather/Partial Aggregate" ]; then
+		W7_PARALLEL="$W7_PARALLEL SET parallel_setup_cost = 0; SET parallel_tuple_cost = 0; SET min_parallel_table_scan_size = 0;"
+		sp_log "workload 7: the planner keeps streampay_sum_accrued serial at $ROWS rows; the parallel variant sets the parallel costs to 0"
+	fi
+	q -c "$W7_PARALLEL" -c "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) $W7_AGG" > "$OUT/w7_plans.txt"
+	[ "$(plan_shape < "$OUT/w7_plans.txt")" = "Finalize Aggregate/Gather/Partial Aggregate" ] ||
+		die "workload 7: with $W7_PARALLEL streampay_sum_accrued is not Finalize Aggregate / Gather / Partial Aggregate (is the aggregate PARALLEL SAFE with combine/serialize functions?): $(cat "$OUT/w7_plans.txt")"
+	grep -q 'Workers Launched: 2' "$OUT/w7_plans.txt" ||
+		die "workload 7: the parallel plan did not launch 2 workers (max_worker_processes, max_parallel_workers?): $(cat "$OUT/w7_plans.txt")"
+	# account and its limit: both read streams_payer_idx and streams_recipient_idx
+	for spec in "account=$W7_ACCOUNT" "account_fetch_limit=$W7_FETCH"; do
+		q -c "$W7_SERIAL" -c "EXPLAIN (COSTS OFF) ${spec#*=}" > "$OUT/w7_plan_${spec%%=*}.txt"
+		grep -q streams_payer_idx "$OUT/w7_plan_${spec%%=*}.txt" &&
+			grep -q streams_recipient_idx "$OUT/w7_plan_${spec%%=*}.txt" ||
+			die "workload 7: ${spec%%=*} does not read both streams_payer_idx and streams_recipient_idx: $(cat "$OUT/w7_plan_${spec%%=*}.txt")"
+		{ echo "== ${spec%%=*}"; cat "$OUT/w7_plan_${spec%%=*}.txt"; } >> "$OUT/w7_plans.txt"
+		rm -f "$OUT/w7_plan_${spec%%=*}.txt"
+	done
+	# the two GROUP BY forms should aggregate the same way (hash or sort)
+	for agg in "public.streampay_sum_accrued(s, timestamp '$T')" "sum(public.streampay_accrued(s, timestamp '$T'))"; do
+		echo "== GROUP BY recipient: $agg"
+		q -c "$W7_SERIAL" -c "EXPLAIN (COSTS OFF) SELECT recipient, $agg FROM public.streams s GROUP BY recipient"
+	done >> "$OUT/w7_plans.txt"
+	[ "$(grep -A1 '^== GROUP BY' "$OUT/w7_plans.txt" | grep -v '^==\|^--' | sort -u | wc -l)" = 1 ] ||
+		sp_log "WARNING: workload 7: the two GROUP BY recipient forms have different plans (see $OUT/w7_plans.txt)"
+
+	sp_log "workload 7: exact aggregates ($ROWS rows), GROUP BY recipient, an account of $ACC_N streams ($BENCH_REPS reps)"
+	READ_PRE=([streampay]=$W7_SERIAL [sum_per_row]=$W7_SERIAL [scan_limit]=$W7_SERIAL
+		[whole_row_scan]=$W7_SERIAL [streampay_parallel]=$W7_PARALLEL
+		[group_recipient]=$W7_SERIAL [group_recipient_hand]=$W7_SERIAL
+		[account]=$W7_SERIAL [account_fetch_limit]=$W7_SERIAL)
+	READ_ROWS=([account]=$ACC_N [account_fetch_limit]=$ACC_N)
+	# whole_row_scan: the scan plus building the row value the aggregate
+	# takes (streampay_sum_accrued(s, t) receives the whole row; the planner
+	# support that gives streampay_accrued the columns does not apply to an
+	# aggregate): the limit of the aggregate as declared.
+	read_workload w7 "$ROWS" "" \
+		"streampay=$W7_AGG" \
+		"sum_per_row=SELECT sum(public.streampay_accrued(s, timestamp '$T')) FROM public.streams s" \
+		"scan_limit=SELECT sum(s.total_amount) FROM public.streams s" \
+		"whole_row_scan=SELECT count(s) FROM public.streams s" \
+		"streampay_parallel=$W7_AGG" \
+		"group_recipient=SELECT recipient, public.streampay_sum_accrued(s, timestamp '$T') FROM public.streams s GROUP BY recipient" \
+		"group_recipient_hand=SELECT recipient, sum(public.streampay_accrued(s, timestamp '$T')) FROM public.streams s GROUP BY recipient" \
+		"account=$W7_ACCOUNT" \
+		"account_fetch_limit=$W7_FETCH"
+	READ_PRE=() READ_ROWS=()
+
+	# NOTIFY: pause then resume every active stream as installed (C trigger
+	# and ledger), streampay.notify on against off.  Each repetition is
+	# rolled back, so the notifications are only queued (Async_Notify: the
+	# payload, the duplicate check, the pending list), never written to the
+	# notify queue or delivered; queueing is what the ledger trigger adds to
+	# the statement, and delivery happens at COMMIT, outside any statement's
+	# execution time.  The event time is the transaction's: pgbench
+	# (workload 6) settles streams at the current time, after T2, and the
+	# trigger never moves a stream's clock backwards.
+	NACTIVE7=$(q -c "SELECT count(*) FROM public.streams WHERE status = 'active'")
+	sp_log "workload 7: pause then resume every active stream ($NACTIVE7 rows), streampay.notify on / off ($BENCH_REPS reps)"
+	STMTS=("UPDATE @TABLE@ SET status = 'paused', last_settled_at = timezone('UTC', now()) WHERE status = 'active'"
+		"UPDATE @TABLE@ SET status = 'active', last_settled_at = timezone('UTC', now()) WHERE status = 'paused' AND last_settled_at = timezone('UTC', now())")
+	write_workload w7 $((2 * NACTIVE7)) 10 notify_on notify_off
+fi
+check_so "workload 7"
 
 if runs 5; then
 	current=$ROWS
