@@ -61,7 +61,7 @@ SELECT streampay_depletion_time('00000000-0000-0000-0000-00000000dead');
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 SELECT streampay_cancel('00000000-0000-0000-0000-00000000dead', '2025-01-01');
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
--- not a uuid at all: the uuid parser's error
+-- not a uuid: the chain id of a stream (0.6.0), and there is none
 SELECT streampay_accrued('not-a-uuid');
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 -- a non-finite as_of
@@ -74,17 +74,17 @@ SELECT streampay_accrued(s, '-infinity') FROM streams s;
 SELECT streampay_accrued(ROW('7b2d8c1e-0000-4000-8000-000000000002', 'GB5IAA3JGAM2DXAUKWLQXBR5K5AENXEBR64TQOVGQCRJQ2GQ3VV6ZCWS', 'GAOBB5P7YK6237WL22QBMMH7LU5K5SB3TBVLEDQE643RJJUOES5LKBSU',
                              'active', 2, '2025-01-01', NULL, 100, '2025-01-01',
                              '2025-01-01', '2025-01-01', 'stellar-testnet', NULL, NULL,
-                             NULL, 0, NULL)::streams, '2025-01-01 00:00:21') AS hand_built;
+                             NULL, 0, NULL, NULL)::streams, '2025-01-01 00:00:21') AS hand_built;
 -- and reports a row that breaks the rules instead of computing from it
 SELECT streampay_accrued(ROW('7b2d8c1e-0000-4000-8000-000000000002', 'GB5IAA3JGAM2DXAUKWLQXBR5K5AENXEBR64TQOVGQCRJQ2GQ3VV6ZCWS', 'GAOBB5P7YK6237WL22QBMMH7LU5K5SB3TBVLEDQE643RJJUOES5LKBSU',
                              'active', 'NaN', '2025-01-01', NULL, 100, '2025-01-01',
                              '2025-01-01', '2025-01-01', 'stellar-testnet', NULL, NULL,
-                             NULL, 0, NULL)::streams, '2025-01-01 00:00:21') AS nan_rate;
+                             NULL, 0, NULL, NULL)::streams, '2025-01-01 00:00:21') AS nan_rate;
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 SELECT streampay_accrued(ROW('7b2d8c1e-0000-4000-8000-000000000002', 'GB5IAA3JGAM2DXAUKWLQXBR5K5AENXEBR64TQOVGQCRJQ2GQ3VV6ZCWS', 'GAOBB5P7YK6237WL22QBMMH7LU5K5SB3TBVLEDQE643RJJUOES5LKBSU',
                              NULL, 2, '2025-01-01', NULL, 100, '2025-01-01',
                              '2025-01-01', '2025-01-01', 'stellar-testnet', NULL, NULL,
-                             NULL, 0, NULL)::streams, '2025-01-01 00:00:21') AS null_status;
+                             NULL, 0, NULL, NULL)::streams, '2025-01-01 00:00:21') AS null_status;
 
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 -- the functions are usable in parallel queries and keep their answer
@@ -120,21 +120,21 @@ SELECT streampay_accrued(s, NULL) IS NULL AS null_as_of FROM streams s;
 -- a hand-built row is held to the table's value rules (23514), not computed from
 SELECT streampay_refundable(ROW('00000000-0000-0000-0000-0000000000ff', 'GB5IAA3JGAM2DXAUKWLQXBR5K5AENXEBR64TQOVGQCRJQ2GQ3VV6ZCWS', 'GAOBB5P7YK6237WL22QBMMH7LU5K5SB3TBVLEDQE643RJJUOES5LKBSU',
                                 'active', 1, '2025-01-01', NULL, 10, '2025-01-01', '2025-01-01',
-                                '2025-01-01', 'stellar-testnet', NULL, NULL, NULL, 11, NULL)::streams,
+                                '2025-01-01', 'stellar-testnet', NULL, NULL, NULL, 11, NULL, NULL)::streams,
                             '2025-01-02');
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 SELECT streampay_accrued(ROW('00000000-0000-0000-0000-0000000000ff', 'GB5IAA3JGAM2DXAUKWLQXBR5K5AENXEBR64TQOVGQCRJQ2GQ3VV6ZCWS', 'GAOBB5P7YK6237WL22QBMMH7LU5K5SB3TBVLEDQE643RJJUOES5LKBSU',
                              'active', -1, '2025-01-01', NULL, 10, '2025-01-01', '2025-01-01',
-                             '2025-01-01', 'stellar-testnet', NULL, NULL, NULL, 0, NULL)::streams,
+                             '2025-01-01', 'stellar-testnet', NULL, NULL, NULL, 0, NULL, NULL)::streams,
                          '2025-01-02');
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 SELECT streampay_accrued(ROW('00000000-0000-0000-0000-0000000000ff', 'GB5IAA3JGAM2DXAUKWLQXBR5K5AENXEBR64TQOVGQCRJQ2GQ3VV6ZCWS', 'GAOBB5P7YK6237WL22QBMMH7LU5K5SB3TBVLEDQE643RJJUOES5LKBSU',
                              'active', 1, '2025-01-01', '2024-01-01', 10, '2025-01-01', '2025-01-01',
-                             '2025-01-01', 'stellar-testnet', NULL, NULL, NULL, 0, NULL)::streams,
+                             '2025-01-01', 'stellar-testnet', NULL, NULL, NULL, 0, NULL, NULL)::streams,
                          '2025-01-02');
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 -- the valid neighbour: settled equal to total
 SELECT streampay_refundable(ROW('00000000-0000-0000-0000-0000000000ff', 'GB5IAA3JGAM2DXAUKWLQXBR5K5AENXEBR64TQOVGQCRJQ2GQ3VV6ZCWS', 'GAOBB5P7YK6237WL22QBMMH7LU5K5SB3TBVLEDQE643RJJUOES5LKBSU',
                                 'active', 1, '2025-01-01', NULL, 10, '2025-01-01', '2025-01-01',
-                                '2025-01-01', 'stellar-testnet', NULL, NULL, NULL, 10, NULL)::streams,
+                                '2025-01-01', 'stellar-testnet', NULL, NULL, NULL, 10, NULL, NULL)::streams,
                             '2025-01-02') AS nothing_left;

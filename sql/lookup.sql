@@ -83,7 +83,7 @@ SELECT streampay_accrued('00000000-0000-0000-0000-000000000001', '2025-01-01 00:
 -- sharded copy, named like a Citus shard), partitioned, with a dropped column
 CREATE TABLE streams_102008 (
     junk int,
-    asset varchar(255),
+    chain_stream_id varchar(255), asset varchar(255),
     settled_amount decimal(20,9) NOT NULL DEFAULT 0,
     metadata text, transaction_hash varchar(66), contract_address varchar(255),
     chain_id varchar(50) NOT NULL DEFAULT 'stellar-testnet',

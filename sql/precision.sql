@@ -11,7 +11,7 @@ CREATE FUNCTION pg_temp.mk(rate numeric, total numeric, start_time timestamp,
                            end_time timestamp DEFAULT NULL)
 RETURNS streams LANGUAGE sql AS $$
   SELECT ROW(gen_random_uuid(), 'GB5IAA3JGAM2DXAUKWLQXBR5K5AENXEBR64TQOVGQCRJQ2GQ3VV6ZCWS', 'GAOBB5P7YK6237WL22QBMMH7LU5K5SB3TBVLEDQE643RJJUOES5LKBSU', 'active', rate, start_time, end_time,
-             total, start_time, start_time, start_time, 'stellar-testnet', NULL, NULL, NULL, 0, NULL)::streams
+             total, start_time, start_time, start_time, 'stellar-testnet', NULL, NULL, NULL, 0, NULL, NULL)::streams
 $$;
 
 -- truncation toward zero at the 9th decimal

@@ -164,7 +164,7 @@ sp_report_rule(sp_rule rule, Datum stream_id, const sp_stream *old,
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("stream %s: event time is in the future", id),
-					 errdetail("The event time is %s, the current time is %s (UTC).",
+					 errdetail("The event time is %s; the latest allowed is %s (UTC): the current time plus streampay.max_clock_skew.",
 							   ts_text(new->last_settled), ts_text(u->wall)),
 					 errhint("A stream can only settle what has already streamed.")));
 			break;
@@ -222,7 +222,7 @@ sp_report_rule(sp_rule rule, Datum stream_id, const sp_stream *old,
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("stream %s: last_settled_at is in the future", id),
-					 errdetail("last_settled_at is %s, the current time is %s (UTC).",
+					 errdetail("last_settled_at is %s; the latest allowed is %s (UTC): the current time plus streampay.max_clock_skew.",
 							   ts_text(new->last_settled), ts_text(u->wall)),
 					 errhint("A stream settled in the future would accrue nothing until then; leave last_settled_at to its default.")));
 			break;

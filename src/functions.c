@@ -4,7 +4,8 @@
  *
  *	  _id    (uuid [, as_of])     looks the stream up (lookup.c)
  *	  _row   (streams [, as_of])  decodes the row it is given, no lookup
- *	  _text  (text [, as_of])     parses a uuid, then as _id; it exists so
+ *	  _text  (text [, as_of])     a uuid, or the chain's id of a stream
+ *	                              (streampay_stream_id), then as _id; it exists so
  *	                              that an untyped literal or bind parameter
  *	                              resolves to the id form instead of being
  *	                              ambiguous between uuid and streams
@@ -18,6 +19,9 @@
 #include "catalog/pg_enum.h"
 #include "fmgr.h"
 #include "funcapi.h"
+#include "nodes/makefuncs.h"
+#include "nodes/value.h"
+#include "parser/parse_func.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
@@ -73,11 +77,61 @@ stream_by_id(FunctionCallInfo fcinfo, Datum id, sp_stream *s)
 				 errmsg("stream %s does not exist", sp_id_text(id))));
 }
 
+/* Does 'str' have the 32 hex digits of a uuid (in any spelling uuid_in reads)? */
+static bool
+looks_like_uuid(const char *str)
+{
+	int			hex = 0;
+
+	for (const char *p = str; *p; p++)
+	{
+		if (isxdigit((unsigned char) *p))
+			hex++;
+		else if (*p != '-' && *p != '{' && *p != '}' && !isspace((unsigned char) *p))
+			return false;
+	}
+	return hex == 32 || hex == 0;	/* an empty one gets uuid_in's error */
+}
+
+/*
+ * The text forms take a uuid or the chain's id of a stream (0.6.0): the
+ * latter is resolved by streampay_stream_id(text, NULL, NULL), beside this
+ * function, which also reports an unknown or ambiguous chain id.
+ */
 static Datum
 id_from_text(FunctionCallInfo fcinfo)
 {
-	return DirectFunctionCall1(uuid_in,
-							   CStringGetDatum(text_to_cstring(PG_GETARG_TEXT_PP(0))));
+	char	   *str = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	Oid			argtypes[3] = {TEXTOID, TEXTOID, TEXTOID};
+	Oid			resolver;
+	Datum		id;
+
+	LOCAL_FCINFO(call, 3);
+	FmgrInfo	flinfo;
+
+	if (looks_like_uuid(str))
+		return DirectFunctionCall1(uuid_in, CStringGetDatum(str));
+
+	resolver = LookupFuncName(list_make2(makeString(get_namespace_name(get_func_namespace(fcinfo->flinfo->fn_oid))),
+										 makeString("streampay_stream_id")),
+							  3, argtypes, true);
+	if (!OidIsValid(resolver))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("invalid input syntax for type uuid: \"%s\"", str),
+				 errhint("Update the extension (ALTER EXTENSION streampay UPDATE) to name streams by their chain id.")));
+	fmgr_info(resolver, &flinfo);
+	InitFunctionCallInfoData(*call, &flinfo, 3, InvalidOid, NULL, NULL);
+	call->args[0].value = PG_GETARG_DATUM(0);
+	call->args[0].isnull = false;
+	call->args[1].isnull = true;
+	call->args[2].isnull = true;
+	id = FunctionCallInvoke(call);
+	if (call->isnull)
+		ereport(ERROR,
+				(errcode(ERRCODE_NO_DATA_FOUND),
+				 errmsg("stream %s does not exist", str)));
+	return id;
 }
 
 /*

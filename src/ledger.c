@@ -98,6 +98,9 @@ typedef struct LedgerCache
 	AttrNumber	attnum[LC_NCOLS];
 	AttrNumber	event_id_attnum;	/* orders a stream's history */
 	AttrNumber	asset_attnum;	/* 0.5.0; InvalidAttrNumber before */
+	AttrNumber	chain_ledger_attnum;	/* 0.6.0, like the next two */
+	AttrNumber	chain_event_index_attnum;
+	AttrNumber	rederived_attnum;
 	int32		hash_typmod;	/* transaction_hash's declared length */
 	Oid			history_index;	/* btree led by stream_id, or InvalidOid */
 } LedgerCache;
@@ -201,9 +204,22 @@ resolve(Oid fn_oid)
 
 	cache.event_id_attnum = InvalidAttrNumber;
 	cache.asset_attnum = InvalidAttrNumber;
+	cache.chain_ledger_attnum = InvalidAttrNumber;
+	cache.chain_event_index_attnum = InvalidAttrNumber;
+	cache.rederived_attnum = InvalidAttrNumber;
 	for (int i = 0; i < desc->natts; i++)
 	{
 		Form_pg_attribute att = TupleDescAttr(desc, i);
+
+		if (!att->attisdropped && strcmp(NameStr(att->attname), "chain_ledger") == 0 &&
+			att->atttypid == INT8OID)
+			cache.chain_ledger_attnum = att->attnum;
+		if (!att->attisdropped && strcmp(NameStr(att->attname), "chain_event_index") == 0 &&
+			att->atttypid == INT8OID)
+			cache.chain_event_index_attnum = att->attnum;
+		if (!att->attisdropped && strcmp(NameStr(att->attname), "rederived_event_id") == 0 &&
+			att->atttypid == TEXTOID)
+			cache.rederived_attnum = att->attnum;
 
 		if (!att->attisdropped && strcmp(NameStr(att->attname), "event_id") == 0 &&
 			att->atttypid == INT8OID)
@@ -436,6 +452,34 @@ announce(int64 event_id, Datum stream_id, const char *event_type, sp_status stat
 						  sp_status_names[status], when));
 }
 
+/*
+ * A webhook event's chain position, and for a re-derivation the id of the
+ * event it replays (0.6.0 columns, where the ledger has them).
+ */
+static void
+set_chain_columns(const LedgerCache *c, Datum *values, bool *isnull)
+{
+	int64		v;
+
+	if (c->chain_ledger_attnum != InvalidAttrNumber &&
+		sp_setting_int64("streampay.chain_ledger", sp_chain_ledger, &v))
+	{
+		values[c->chain_ledger_attnum - 1] = Int64GetDatum(v);
+		isnull[c->chain_ledger_attnum - 1] = false;
+	}
+	if (c->chain_event_index_attnum != InvalidAttrNumber &&
+		sp_setting_int64("streampay.chain_event_index", sp_chain_event_index, &v))
+	{
+		values[c->chain_event_index_attnum - 1] = Int64GetDatum(v);
+		isnull[c->chain_event_index_attnum - 1] = false;
+	}
+	if (c->rederived_attnum != InvalidAttrNumber && nonempty(sp_rederived_event_id))
+	{
+		values[c->rederived_attnum - 1] = CStringGetTextDatum(sp_rederived_event_id);
+		isnull[c->rederived_attnum - 1] = false;
+	}
+}
+
 static void
 ledger_append(LedgerWriter *w, const sp_attmap *map, const Datum *nv, const bool *nn,
 			  const sp_stream *old, const sp_stream *new, sp_time occurred,
@@ -513,6 +557,8 @@ ledger_append(LedgerWriter *w, const sp_attmap *map, const Datum *nv, const bool
 			values[c->asset_attnum - 1] = nv[map->attnum[SP_COL_ASSET] - 1];
 			isnull[c->asset_attnum - 1] = false;
 		}
+		if (webhook)
+			set_chain_columns(c, values, isnull);
 		if (first_webhook_row && nonempty(sp_event_payload_digest))
 			SET(LC_PAYLOAD_DIGEST,
 				DirectFunctionCall2(binary_decode,
@@ -648,7 +694,7 @@ check_reinsert(Datum id, const sp_stream *row, const LastEvent *last)
 static void
 check_stored(Datum id, const sp_stream *old, const sp_stream *stored)
 {
-	sp_time		wall = (sp_time) GetCurrentTimestamp();
+	sp_time		wall = sp_event_time_limit();
 	sp_time		txn_time = sp_transaction_time();
 	sp_rule		rule = sp_check_stored(old, stored, false, wall > txn_time ? wall : txn_time);
 
@@ -762,20 +808,32 @@ streampay_ledger_trigger(PG_FUNCTION_ARGS)
 
 		heap_deform_tuple(td->tg_trigtuple, desc, ov, on);
 		sp_decode_stream(map, ov, on, &old);
-		check_stored(id, &old, &new);
 		delta = new.settled - old.settled;
-		if (old.status != new.status)
-			rows[nrows++] = (LedgerRow) {status_event(new.status), 0};
-		if (old.rate != new.rate)
-			rows[nrows++] = (LedgerRow) {"rate_changed", 0};
-		if (old.total != new.total)
-			rows[nrows++] = (LedgerRow) {new.total > old.total ? "topped_up" : "total_reduced", 0};
-		if (old.has_end != new.has_end || (new.has_end && old.end != new.end))
-			rows[nrows++] = (LedgerRow) {"end_changed", 0};
-		if (old.start != new.start)
-			rows[nrows++] = (LedgerRow) {"start_changed", 0};
-		if (nrows == 0)
-			rows[nrows++] = (LedgerRow) {"settled", 0};
+		if (sp_rewinding(id))
+		{
+			/*
+			 * A re-derivation's first step puts the row back to an earlier
+			 * recorded state: one row, whose delta undoes what the replayed
+			 * events then settle again.
+			 */
+			rows[nrows++] = (LedgerRow) {"rewound", 0};
+		}
+		else
+		{
+			check_stored(id, &old, &new);
+			if (old.status != new.status)
+				rows[nrows++] = (LedgerRow) {status_event(new.status), 0};
+			if (old.rate != new.rate)
+				rows[nrows++] = (LedgerRow) {"rate_changed", 0};
+			if (old.total != new.total)
+				rows[nrows++] = (LedgerRow) {new.total > old.total ? "topped_up" : "total_reduced", 0};
+			if (old.has_end != new.has_end || (new.has_end && old.end != new.end))
+				rows[nrows++] = (LedgerRow) {"end_changed", 0};
+			if (old.start != new.start)
+				rows[nrows++] = (LedgerRow) {"start_changed", 0};
+			if (nrows == 0)
+				rows[nrows++] = (LedgerRow) {"settled", 0};
+		}
 		rows[0].delta = delta;
 		occurred = new.last_settled;
 		has_from = true;

@@ -19,7 +19,7 @@ const char *const sp_col_names[SP_NCOLS] = {
 	"id", "payer", "recipient", "status", "rate_per_second", "start_time",
 	"end_time", "total_amount", "last_settled_at", "created_at",
 	"updated_at", "chain_id", "contract_address", "transaction_hash",
-	"metadata", "settled_amount", "asset"
+	"metadata", "settled_amount", "asset", "chain_stream_id"
 };
 
 /* The base type each column must have (status: checked as an enum). */
@@ -27,7 +27,7 @@ static const Oid sp_col_types[SP_NCOLS] = {
 	UUIDOID, VARCHAROID, VARCHAROID, InvalidOid, NUMERICOID, TIMESTAMPOID,
 	TIMESTAMPOID, NUMERICOID, TIMESTAMPOID, TIMESTAMPOID,
 	TIMESTAMPOID, VARCHAROID, VARCHAROID, VARCHAROID,
-	TEXTOID, NUMERICOID, VARCHAROID
+	TEXTOID, NUMERICOID, VARCHAROID, VARCHAROID
 };
 
 void
@@ -61,7 +61,7 @@ sp_attmap_build(sp_attmap *map, TupleDesc tupdesc)
 		}
 	}
 	for (int c = 0; c < SP_NCOLS; c++)
-		if (map->attnum[c] == InvalidAttrNumber && c != SP_COL_ASSET)
+		if (map->attnum[c] == InvalidAttrNumber && !sp_col_optional(c))
 			ereport(ERROR,
 					(errcode(ERRCODE_UNDEFINED_COLUMN),
 					 errmsg("a streampay stream row has no column \"%s\"",

@@ -33,10 +33,12 @@ typedef enum sp_col
 	SP_COL_METADATA,
 	SP_COL_SETTLED,
 	SP_COL_ASSET,				/* 0.5.0: optional, tables from before lack it */
+	SP_COL_CHAIN_STREAM,		/* 0.6.0: the chain's id of the stream; optional */
 	SP_NCOLS
 } sp_col;
 
 /* Is column c present in the map?  (Only optional columns can be absent.) */
+#define sp_col_optional(c) ((c) == SP_COL_ASSET || (c) == SP_COL_CHAIN_STREAM)
 #define sp_has_col(map, c) ((map)->attnum[(c)] != InvalidAttrNumber)
 
 extern const char *const sp_col_names[SP_NCOLS];
@@ -85,6 +87,18 @@ extern Datum sp_fixed_to_datum(sp_fixed v);
 
 /* The transaction time as a UTC timestamp (what now() AT TIME ZONE 'UTC' gives). */
 extern sp_time sp_transaction_time(void);
+
+/*
+ * The latest explicit event time a write may carry: the wall clock plus
+ * streampay.max_clock_skew (an indexer's clock may run a little ahead).
+ */
+extern sp_time sp_event_time_limit(void);
+
+/*
+ * Is this write of stream 'id' the rewind step of a re-derivation
+ * (streampay.rewind_stream names it)?  rederive.c.
+ */
+extern bool sp_rewinding(Datum id);
 
 /* Check a timestamp argument is finite; 'what' names it. */
 extern sp_time sp_check_finite(Timestamp ts, const char *what, Datum stream_id);

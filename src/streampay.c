@@ -92,6 +92,23 @@ _PG_init(void)
 	define_internal_string("streampay.event_payload_digest",
 						   "Internal: SHA-256 (hex) of the webhook payload being applied.",
 						   &sp_event_payload_digest);
+	define_internal_string("streampay.rewind_stream",
+						   "Internal: the stream whose next write is a re-derivation's rewind.",
+						   &sp_rewind_stream);
+	define_internal_string("streampay.rederived_event_id",
+						   "Internal: id of the webhook event a re-derivation is replaying.",
+						   &sp_rederived_event_id);
+	define_internal_string("streampay.chain_ledger",
+						   "Internal: chain ledger (or block) of the webhook event being applied.",
+						   &sp_chain_ledger);
+	define_internal_string("streampay.chain_event_index",
+						   "Internal: position inside its ledger of the webhook event being applied.",
+						   &sp_chain_event_index);
+	DefineCustomIntVariable("streampay.max_clock_skew",
+							"How far ahead of the server's clock an explicit event time may be.",
+							"Indexers and chains stamp events with their own clocks; an event up to this far in the future is applied at its own time.",
+							&sp_max_clock_skew, 60, 0, 3600, PGC_SUSET, GUC_UNIT_S,
+							NULL, NULL, NULL);
 	DefineCustomBoolVariable("streampay.allow_event_purge",
 							 "Internal: lets streampay_purge_events() delete ledger rows.",
 							 NULL, &sp_allow_event_purge, false, PGC_SUSET,

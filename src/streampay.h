@@ -64,6 +64,14 @@ extern char *sp_event_payload_digest;
 extern bool sp_allow_event_purge;
 extern bool sp_notify;
 
+/* Chain-ordered ingestion (rederive.c, 0.6.0). */
+extern int	sp_max_clock_skew;
+extern char *sp_rewind_stream;
+extern char *sp_rederived_event_id;
+extern char *sp_chain_ledger;
+extern char *sp_chain_event_index;
+extern bool sp_setting_int64(const char *name, const char *value, int64 *out);
+
 /*
  * Find stream 'id' in the streams table of schema 'nsp' under the caller's
  * snapshot and privileges.  Returns false when there is no such row.

@@ -116,7 +116,7 @@ on_insert(Relation rel, const sp_attmap *map, HeapTuple tuple)
 		sp_report_rule(rule, id, NULL, &s, NULL);
 	{
 		/* the message reports the wall clock it was checked against */
-		sp_update	u = {.wall = (sp_time) GetCurrentTimestamp()};
+		sp_update	u = {.wall = sp_event_time_limit()};
 
 		rule = sp_check_insert_time(&s, u.wall);
 		if (rule != SP_OK)
@@ -184,8 +184,9 @@ on_update(TriggerData *td, const sp_attmap *map)
 			sp_report_immutable(id, sp_col_names[fixed_cols[i]]);
 
 	/*
-	 * The amounts are in the asset: it may be filled in once (streams from
-	 * before 0.5.0 have none) but never changed.
+	 * The amounts are in the asset, and webhook events find the row by its
+	 * chain id: each may be filled in once (streams from before 0.5.0 and
+	 * 0.6.0 have none) but never changed.
 	 */
 	if (sp_has_col(map, SP_COL_ASSET) && !on[map->attnum[SP_COL_ASSET] - 1] &&
 		!column_equal(desc, map->attnum[SP_COL_ASSET], ov, on, nv, nn))
@@ -194,6 +195,30 @@ on_update(TriggerData *td, const sp_attmap *map)
 				 errmsg("stream %s: column \"asset\" cannot be changed once set", sp_id_text(id)),
 				 errdetail("A stream's amounts are denominated in its asset."),
 				 errhint("Create a new stream for another asset.")));
+	if (sp_has_col(map, SP_COL_CHAIN_STREAM) && !on[map->attnum[SP_COL_CHAIN_STREAM] - 1] &&
+		!column_equal(desc, map->attnum[SP_COL_CHAIN_STREAM], ov, on, nv, nn))
+		ereport(ERROR,
+				(errcode(ERRCODE_GENERATED_ALWAYS),
+				 errmsg("stream %s: column \"chain_stream_id\" cannot be changed once set", sp_id_text(id)),
+				 errdetail("Webhook events find the stream by the chain's id of it."),
+				 errhint("Create a new stream for another on-chain stream.")));
+
+	/*
+	 * A re-derivation (streampay_ingest, after a late webhook event) first
+	 * puts the row back to the state recorded after an earlier event, then
+	 * replays the later events through the rules below.  Only the values
+	 * rules hold for that one write; the ledger logs it as 'rewound'.
+	 */
+	if (sp_rewinding(id))
+	{
+		sp_decode_stream(map, nv, nn, &u.new);
+		rule = sp_check_values(&u.new);
+		if (rule != SP_OK)
+			sp_report_rule(rule, id, NULL, &u.new, NULL);
+		cols[n] = map->attnum[SP_COL_UPDATED];
+		vals[n++] = TimestampGetDatum((Timestamp) sp_transaction_time());
+		return heap_modify_tuple_by_cols(td->tg_newtuple, desc, n, cols, vals, nulls);
+	}
 
 	sp_decode_stream(map, ov, on, &u.old);
 	sp_decode_stream(map, nv, nn, &u.new);
@@ -217,7 +242,7 @@ on_update(TriggerData *td, const sp_attmap *map)
 		u.lsa_assigned = a == SP_ASSIGNED_BY_SET || a == SP_ASSIGNED_YES;
 	}
 	u.now = sp_transaction_time();
-	u.wall = (sp_time) GetCurrentTimestamp();
+	u.wall = sp_event_time_limit();
 
 	rule = sp_check_update(&u);
 	if (rule != SP_OK)

@@ -1,0 +1,279 @@
+-- 0.6.0: the chain is the truth.  Chain ids of streams, chain order,
+-- late events re-derived, parked events, the ledger after re-derivation,
+-- the clock-skew window, and SQL changes in between.
+SET TimeZone = 'UTC';
+SET DateStyle = 'ISO, YMD';
+DELETE FROM streams;
+SELECT streampay_purge_events('infinity') >= 0 AS ledger_reset;
+DELETE FROM stream_inbox;
+
+SELECT regress_write_webhook_keys('whsec_chain');
+ALTER SYSTEM SET streampay.webhook_secret_file = 'streampay_regress_webhook.key';
+SELECT pg_reload_conf();
+SELECT pg_sleep(0.5);
+
+-- an event from its parts; o is occurredAt, extra is merged in (ledger, data, ...)
+CREATE FUNCTION pg_temp.ev(id text, typ text, stream text, o text, extra jsonb DEFAULT '{}')
+RETURNS text LANGUAGE sql AS $$
+  SELECT (jsonb_build_object('eventId', id, 'eventType', typ, 'streamId', stream, 'occurredAt', o) || extra)::text
+$$;
+CREATE FUNCTION pg_temp.send(body text) RETURNS jsonb LANGUAGE sql AS $$
+  SELECT streampay_ingest(body, streampay_sign(body, 'whsec_chain'))
+$$;
+-- the part of an answer that matters here
+CREATE FUNCTION pg_temp.brief(r jsonb) RETURNS text LANGUAGE sql AS $$
+  SELECT concat_ws(' ', r ->> 'outcome', r ->> 'reason', r ->> 'status', r ->> 'settledAmount',
+                   'rederived=' || (r ->> 'rederived'), 'unparked=' || (r ->> 'unparked'))
+$$;
+CREATE FUNCTION pg_temp.created(id text, stream text, o text, rate text, total text,
+                                extra jsonb DEFAULT '{}') RETURNS text LANGUAGE sql AS $$
+  SELECT pg_temp.ev(id, 'stream_created', stream, o,
+    jsonb_build_object('data', jsonb_build_object(
+        'payer', 'GB5IAA3JGAM2DXAUKWLQXBR5K5AENXEBR64TQOVGQCRJQ2GQ3VV6ZCWS',
+        'recipient', 'GAOBB5P7YK6237WL22QBMMH7LU5K5SB3TBVLEDQE643RJJUOES5LKBSU',
+        'ratePerSecond', rate, 'totalAmount', total, 'startTime', o)) || extra)
+$$;
+CREATE FUNCTION pg_temp.state(stream text) RETURNS TABLE (status stream_status, rate numeric, total numeric,
+    settled numeric, last_settled timestamp, ledger_sum numeric) LANGUAGE sql AS $$
+  SELECT s.status, s.rate_per_second, s.total_amount, s.settled_amount, s.last_settled_at,
+         (SELECT sum(e.settled_delta) FROM stream_events e WHERE e.stream_id = s.id)
+    FROM streams s WHERE s.id = streampay_stream_id(stream)
+$$;
+
+---------------------------------------------------------------------------
+-- 1. The chain's id of a stream: any non-empty string
+---------------------------------------------------------------------------
+SELECT pg_temp.brief(pg_temp.send(pg_temp.created('c-1', '42', '2025-01-01T00:00:00Z', '1', '100000')));
+SELECT id = streampay_chain_stream_uuid('stellar-testnet', NULL, '42') AS derived_id, chain_stream_id
+  FROM streams;
+-- the backend's own test payload names streams like this
+SELECT pg_temp.brief(pg_temp.send(pg_temp.created('c-2', 'stream_456', '2025-01-01T00:00:00Z', '2', '1000')));
+-- later events find their stream through it; so do the id forms
+SELECT pg_temp.brief(pg_temp.send(pg_temp.ev('c-3', 'stream_paused', '42', '2025-01-01T00:01:40Z')));
+SELECT streampay_accrued('42', '2025-01-02') AS by_chain_id,
+       streampay_accrued(streampay_stream_id('42'), '2025-01-02') AS by_uuid,
+       streampay_claimable('stream_456', '2025-01-01 00:00:10') AS claimable_456;
+-- a uuid streamId is the row's id, as before 0.6.0
+SELECT pg_temp.brief(pg_temp.send(pg_temp.created('c-4', '30000000-0000-0000-0000-000000000001',
+                                                 '2025-01-01T00:00:00Z', '1', '10')));
+SELECT chain_stream_id FROM streams WHERE id = '30000000-0000-0000-0000-000000000001';
+-- not a stream at all: the id forms say so
+SELECT streampay_accrued('43', '2025-01-02');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+-- an empty or blank streamId is not an id (22023, nothing kept)
+SELECT pg_temp.send(pg_temp.ev('c-5', 'stream_paused', ' ', '2025-01-01T00:00:00Z'));
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT pg_temp.send(pg_temp.ev('c-5', 'stream_paused', '', '2025-01-01T00:00:00Z'));
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+-- the chain id is set once
+UPDATE streams SET chain_stream_id = '44' WHERE chain_stream_id = '42';
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+-- neighbour: a stream created in SQL may get one once
+UPDATE streams SET chain_stream_id = 'sql-1' WHERE id = '30000000-0000-0000-0000-000000000001';
+
+-- two contracts on one chain number their streams alike
+SELECT pg_temp.brief(pg_temp.send(pg_temp.created('k-1', '7', '2025-01-01T00:00:00Z', '1', '1000',
+        '{"contractAddress": "CD7PQEXNFP3D47XAK2JR2VFGFEX4XOW7VJV5TBNF73KM4UYWT3FX7XKW"}')));
+SELECT pg_temp.brief(pg_temp.send(pg_temp.created('k-2', '7', '2025-01-01T00:00:00Z', '3', '1000',
+        '{"contractAddress": "CBQHNAXSI55GX2GN6D67GK7BHVPSLJUGZQEU7WJ5LKR5PNUCGLIMAO4K"}')));
+-- the same chain id again from the same contract is a second creation: refused
+SELECT pg_temp.send(pg_temp.created('k-3', '7', '2025-01-01T00:00:00Z', '1', '1000',
+        '{"contractAddress": "CD7PQEXNFP3D47XAK2JR2VFGFEX4XOW7VJV5TBNF73KM4UYWT3FX7XKW"}'));
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+-- an event that does not say which contract is ambiguous: refused, nothing kept
+SELECT pg_temp.send(pg_temp.ev('k-4', 'stream_paused', '7', '2025-01-01T00:00:10Z'));
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT count(*) AS kept FROM stream_inbox WHERE event_id = 'k-4';
+-- with its contract it is not
+SELECT pg_temp.brief(pg_temp.send(pg_temp.ev('k-4', 'stream_paused', '7', '2025-01-01T00:00:10Z',
+        '{"contractAddress": "CBQHNAXSI55GX2GN6D67GK7BHVPSLJUGZQEU7WJ5LKR5PNUCGLIMAO4K"}')));
+SELECT streampay_accrued('7', '2025-01-02');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT streampay_accrued(streampay_stream_id('7', 'stellar-testnet', 'CBQHNAXSI55GX2GN6D67GK7BHVPSLJUGZQEU7WJ5LKR5PNUCGLIMAO4K'),
+                         '2025-01-02') AS paused_at_10s_of_rate_3;
+
+---------------------------------------------------------------------------
+-- 2. Replay identity is the parsed event
+---------------------------------------------------------------------------
+-- the same event, keys in another order and other whitespace: a duplicate
+SELECT pg_temp.send('{ "occurredAt" : "2025-01-01T00:01:40Z", "streamId":"42",
+                      "eventType":"stream_paused","eventId":"c-3" }') ->> 'outcome' AS respelled;
+-- the same id with another value stays an error
+SELECT pg_temp.send(pg_temp.ev('c-3', 'stream_paused', '42', '2025-01-01T00:01:41Z'));
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+
+---------------------------------------------------------------------------
+-- 3. Chain order: events 1, 3, 2 arriving in that order (README's example)
+---------------------------------------------------------------------------
+-- 1: created at 00:00 (rate 1, total 1000); 2: rate 2 at 00:01:40;
+-- 3: paused at 00:03:20
+SELECT pg_temp.brief(pg_temp.send(pg_temp.created('w-1', 'w', '2025-01-01T00:00:00Z', '1', '1000')));
+SELECT * FROM pg_temp.state('w');
+SELECT pg_temp.brief(pg_temp.send(pg_temp.ev('w-3', 'stream_paused', 'w', '2025-01-01T00:03:20Z')));
+SELECT * FROM pg_temp.state('w');
+SELECT pg_temp.brief(pg_temp.send(pg_temp.ev('w-2', 'rate_changed', 'w', '2025-01-01T00:01:40Z',
+                                             '{"data": {"ratePerSecond": "2"}}')));
+SELECT * FROM pg_temp.state('w');
+-- the rows written: in order, then a rewind and the replay, told apart
+SELECT event_type, occurred_at, from_status, to_status, settled_delta, settled_amount,
+       external_event_id, rederived_event_id
+  FROM stream_events WHERE stream_id = streampay_stream_id('w') ORDER BY event_id;
+-- the same events in chain order into another stream give the same state
+SELECT pg_temp.brief(pg_temp.send(pg_temp.created('v-1', 'v', '2025-01-01T00:00:00Z', '1', '1000')));
+SELECT pg_temp.brief(pg_temp.send(pg_temp.ev('v-2', 'rate_changed', 'v', '2025-01-01T00:01:40Z',
+                                             '{"data": {"ratePerSecond": "2"}}')));
+SELECT pg_temp.brief(pg_temp.send(pg_temp.ev('v-3', 'stream_paused', 'v', '2025-01-01T00:03:20Z')));
+SELECT (SELECT row(status, rate, total, settled, last_settled, ledger_sum)::text FROM pg_temp.state('w')) =
+       (SELECT row(status, rate, total, settled, last_settled, ledger_sum)::text FROM pg_temp.state('v'))
+       AS same_state;
+
+-- the tiebreaks: same occurredAt, then ledger, then eventIndex, then eventId;
+-- an absent position sorts first
+SELECT pg_temp.brief(pg_temp.send(pg_temp.created('t-1', 't', '2025-01-01T00:00:00Z', '1', '1000',
+                                                 '{"ledger": 10, "eventIndex": 0}')));
+SELECT pg_temp.brief(pg_temp.send(pg_temp.ev('t-9', 'stream_resumed', 't', '2025-01-01T00:01:00Z',
+                                             '{"ledger": 20, "eventIndex": 5}')));
+SELECT pg_temp.brief(pg_temp.send(pg_temp.ev('t-8', 'stream_paused', 't', '2025-01-01T00:01:00Z',
+                                             '{"ledger": 20, "eventIndex": 4}')));
+SELECT pg_temp.brief(pg_temp.send(pg_temp.ev('t-2', 'topped_up', 't', '2025-01-01T00:01:00Z',
+                                             '{"data": {"amount": "5"}}')));
+SELECT event_id, chain_ledger, chain_event_index, state
+  FROM stream_inbox WHERE chain_stream_id = 't'
+ ORDER BY occurred_at, COALESCE(chain_ledger, -1), COALESCE(chain_event_index, -1), event_id;
+SELECT event_type, chain_ledger, chain_event_index, rederived_event_id IS NOT NULL AS rederived
+  FROM stream_events WHERE stream_id = streampay_stream_id('t') ORDER BY event_id;
+-- a position is a non-negative JSON integer
+SELECT pg_temp.send(pg_temp.ev('t-x', 'stream_paused', 't', '2025-01-01T00:02:00Z', '{"ledger": -1}'));
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT pg_temp.send(pg_temp.ev('t-x', 'stream_paused', 't', '2025-01-01T00:02:00Z', '{"eventIndex": "3"}'));
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT pg_temp.send(pg_temp.ev('t-x', 'stream_paused', 't', '2025-01-01T00:02:00Z', '{"ledger": 1.5}'));
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+
+---------------------------------------------------------------------------
+-- 4. Parked events, each reason, and how they come back
+---------------------------------------------------------------------------
+-- stream_unknown: events before their stream_created
+SELECT pg_temp.brief(pg_temp.send(pg_temp.ev('u-2', 'stream_paused', 'u', '2025-01-01T00:00:10Z')));
+SELECT pg_temp.brief(pg_temp.send(pg_temp.ev('u-3', 'stream_resumed', 'u', '2025-01-01T00:00:20Z')));
+SELECT event_id, reason, stream_id IS NULL AS no_stream_yet FROM streampay_parked
+ WHERE chain_stream_id = 'u' ORDER BY event_id;
+-- before_creation: an event that sits before the creation in chain order
+SELECT pg_temp.brief(pg_temp.send(pg_temp.ev('u-0', 'settled', 'u', '2024-12-31T23:59:00Z')));
+SELECT pg_temp.brief(pg_temp.send(pg_temp.created('u-1', 'u', '2025-01-01T00:00:00Z', '1', '1000')));
+SELECT event_id, reason FROM streampay_parked WHERE chain_stream_id = 'u' ORDER BY event_id;
+SELECT * FROM pg_temp.state('u');
+
+-- invalid_transition: a completion reported before the stream is done here
+-- (total 40 at rate 1 is done at 00:40), then the late rate change that
+-- makes it done by 00:30
+SELECT pg_temp.brief(pg_temp.send(pg_temp.created('r-1', 'r', '2025-01-01T00:00:00Z', '1', '40')));
+SELECT pg_temp.brief(pg_temp.send(pg_temp.ev('r-3', 'stream_completed', 'r', '2025-01-01T00:00:30Z')));
+SELECT event_id, reason FROM streampay_parked WHERE chain_stream_id = 'r';
+SELECT pg_temp.brief(pg_temp.send(pg_temp.ev('r-2', 'rate_changed', 'r', '2025-01-01T00:00:10Z',
+                                             '{"data": {"ratePerSecond": "2"}}')));
+SELECT * FROM pg_temp.state('r');
+-- and the other way round: a late rate cut makes an applied completion invalid
+SELECT pg_temp.brief(pg_temp.send(pg_temp.created('o-1', 'o', '2025-01-01T00:00:00Z', '1', '20')));
+SELECT pg_temp.brief(pg_temp.send(pg_temp.ev('o-3', 'stream_completed', 'o', '2025-01-01T00:00:20Z')));
+SELECT pg_temp.brief(pg_temp.send(pg_temp.ev('o-2', 'rate_changed', 'o', '2025-01-01T00:00:05Z',
+                                             '{"data": {"ratePerSecond": "0.5"}}')));
+SELECT event_id, reason FROM streampay_parked WHERE chain_stream_id = 'o';
+SELECT * FROM pg_temp.state('o');
+
+-- amount_mismatch: a settlement computed on chain after a pause not yet here
+SELECT pg_temp.brief(pg_temp.send(pg_temp.created('m-1', 'm', '2025-01-01T00:00:00Z', '1', '1000')));
+-- (on chain the pause at 00:10 settled everything: the settle at 01:00 has 0)
+SELECT pg_temp.brief(pg_temp.send(pg_temp.ev('m-3', 'settled', 'm', '2025-01-01T00:01:00Z',
+                                             '{"data": {"amount": "0"}}')));
+SELECT message FROM streampay_parked WHERE event_id = 'm-3';
+SELECT pg_temp.brief(pg_temp.send(pg_temp.ev('m-2', 'stream_paused', 'm', '2025-01-01T00:00:10Z')));
+SELECT count(*) AS parked FROM streampay_parked WHERE chain_stream_id = 'm';
+SELECT * FROM pg_temp.state('m');
+
+-- a late event makes an applied one invalid: it is parked, and its effect undone
+SELECT pg_temp.brief(pg_temp.send(pg_temp.created('x-1', 'x', '2025-01-01T00:00:00Z', '1', '1000')));
+SELECT pg_temp.brief(pg_temp.send(pg_temp.ev('x-2', 'stream_paused', 'x', '2025-01-01T00:00:10Z')));
+SELECT pg_temp.brief(pg_temp.send(pg_temp.ev('x-4', 'stream_resumed', 'x', '2025-01-01T00:00:40Z')));
+SELECT pg_temp.brief(pg_temp.send(pg_temp.ev('x-3', 'stream_cancelled', 'x', '2025-01-01T00:00:20Z')));
+SELECT event_id, reason FROM streampay_parked WHERE chain_stream_id = 'x';
+SELECT * FROM pg_temp.state('x');
+
+-- before_sql_change: a change made in SQL is never rewritten
+SELECT pg_temp.brief(pg_temp.send(pg_temp.created('q-1', 'q', '2025-01-01T00:00:00Z', '1', '1000')));
+SELECT pg_temp.brief(pg_temp.send(pg_temp.ev('q-2', 'stream_paused', 'q', '2025-01-01T00:00:10Z')));
+SELECT status FROM streampay_resume(streampay_stream_id('q'), '2025-01-01 00:00:50');
+SELECT pg_temp.brief(pg_temp.send(pg_temp.ev('q-3', 'topped_up', 'q', '2025-01-01T00:00:30Z',
+                                             '{"data": {"amount": "5"}}')));
+SELECT event_id, reason FROM streampay_parked WHERE chain_stream_id = 'q';
+-- what SQL settled is all still there, and later webhook events apply on top of it
+SELECT pg_temp.brief(pg_temp.send(pg_temp.ev('q-4', 'stream_paused', 'q', '2025-01-01T00:01:00Z')));
+SELECT * FROM pg_temp.state('q');
+-- a stream created in SQL: its history before the first webhook event is SQL's
+SELECT pg_temp.brief(pg_temp.send(pg_temp.ev('s-2', 'stream_paused', '30000000-0000-0000-0000-000000000001',
+                                             '2025-01-01T00:00:05Z')));
+SELECT pg_temp.brief(pg_temp.send(pg_temp.ev('s-1', 'settled', '30000000-0000-0000-0000-000000000001',
+                                             '2025-01-01T00:00:01Z')));
+
+-- the ledger still adds up, everywhere
+SELECT count(*) AS streams, count(*) FILTER (WHERE s.settled_amount = (SELECT sum(e.settled_delta)
+            FROM stream_events e WHERE e.stream_id = s.id)) AS ledger_sums_match
+  FROM streams s;
+SELECT reason, count(*) FROM streampay_parked GROUP BY reason ORDER BY reason;
+
+---------------------------------------------------------------------------
+-- 5. Clock skew: an indexer's clock a little ahead
+---------------------------------------------------------------------------
+SELECT current_setting('streampay.max_clock_skew') AS default_skew;
+CREATE FUNCTION pg_temp.ahead(seconds int) RETURNS text LANGUAGE sql AS $$
+  SELECT to_char(timezone('UTC', clock_timestamp()) + make_interval(secs => seconds), 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+$$;
+SELECT pg_temp.brief(pg_temp.send(pg_temp.created('z-1', 'z', '2025-01-01T00:00:00Z', '1', '1000000000')));
+-- 30 s ahead: applied at its own time
+SELECT pg_temp.send(pg_temp.ev('z-2', 'stream_paused', 'z', pg_temp.ahead(30))) ->> 'outcome' AS ahead_30s;
+SELECT last_settled_at > timezone('UTC', clock_timestamp()) AS settled_in_the_future FROM streams
+ WHERE chain_stream_id = 'z';
+-- an implicit-time SQL change after it happens at that time, not before
+SELECT last_settled_at = (SELECT last_settled_at FROM streams WHERE chain_stream_id = 'z') AS not_before
+  FROM streampay_resume(streampay_stream_id('z'));
+-- 2 minutes ahead: in the future, refused, nothing kept (terse: the times vary)
+\set VERBOSITY terse
+SELECT pg_temp.send(pg_temp.ev('z-3', 'stream_paused', 'z', pg_temp.ahead(120)));
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT count(*) AS kept FROM stream_inbox WHERE event_id = 'z-3';
+-- SQL writes get the same window for an explicit event time
+UPDATE streams SET status = 'paused', last_settled_at = timezone('UTC', clock_timestamp()) + interval '2 minutes'
+ WHERE chain_stream_id = 'z';
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+UPDATE streams SET status = 'paused', last_settled_at = timezone('UTC', clock_timestamp()) + interval '45 seconds'
+ WHERE chain_stream_id = 'z';
+SELECT status FROM streams WHERE chain_stream_id = 'z';
+-- with no window, 30 s ahead is the future
+ALTER SYSTEM SET streampay.max_clock_skew = 0;
+SELECT pg_reload_conf();
+SELECT pg_sleep(0.5);
+SELECT pg_temp.send(pg_temp.ev('z-4', 'stream_resumed', 'z', pg_temp.ahead(30)));
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+\set VERBOSITY default
+ALTER SYSTEM RESET streampay.max_clock_skew;
+SELECT pg_reload_conf();
+SELECT pg_sleep(0.5);
+-- only a superuser sets it
+CREATE ROLE streampay_test_skew;
+SET ROLE streampay_test_skew;
+SET streampay.max_clock_skew = 3600;
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+-- nor can anyone else rewind a stream
+SET streampay.rewind_stream = '30000000-0000-0000-0000-000000000001';
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+RESET ROLE;
+DROP ROLE streampay_test_skew;
+
+---------------------------------------------------------------------------
+-- 6. What was stored for failed deliveries: nothing
+---------------------------------------------------------------------------
+SELECT count(*) AS kept_from_errors FROM stream_inbox WHERE event_id IN ('c-5', 'k-3', 't-x', 'z-3', 'z-4');
+
+ALTER SYSTEM RESET streampay.webhook_secret_file;
+SELECT pg_reload_conf();
+SELECT pg_sleep(0.5);
