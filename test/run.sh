@@ -11,7 +11,8 @@
 # source package and "18-cassert" the same with assertions, both built on
 # first use and cached under /var/cache/streampay.  The suites of the pure
 # core (unit, differential, fuzz), the benchmark smoke run and the crash
-# test run once, against the first server; the SQL suites (regress,
+# test and the order-independence property test run once, against the
+# first server; the SQL suites (regress,
 # isolation, dump/restore, upgrade chain, adversarial) against each.  With
 # both 15 and 18 listed, a 15 cluster is also moved to 18 with pg_upgrade;
 # with 15 listed, the Debian package is built, installed and tested.
@@ -117,6 +118,14 @@ for pg in $PG_MAJORS; do
 		# 4. differential test of the money core against an independent SQL
 		#    reference (DIFF_SEED, DIFF_CASES, DIFF_SEQUENCES, DIFF_BUDGET)
 		if suite "differential" test/differential/run.sh; then :; else
+			grep -qE '^[0-9]+ passed, [0-9]+ failed$' "$results" || failed=$((failed + 1))
+		fi
+		tally_lines "$results"
+
+		# 4b. order independence of webhook ingestion: seeded random event
+		#     histories, chain order vs shuffled with duplicates (PROP_SEED,
+		#     PROP_HISTORIES)
+		if suite "property" test/property/run.sh; then :; else
 			grep -qE '^[0-9]+ passed, [0-9]+ failed$' "$results" || failed=$((failed + 1))
 		fi
 		tally_lines "$results"
