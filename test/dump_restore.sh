@@ -46,6 +46,22 @@ UPDATE streams SET asset = 'CD7PQEXNFP3D47XAK2JR2VFGFEX4XOW7VJV5TBNF73KM4UYWT3FX
  WHERE id::text ~ '[17]$';
 -- a deleted stream: its history (ending in 'deleted') survives, its row does not
 DELETE FROM streams WHERE id = '00000000-0000-0000-0000-000000000060';
+-- webhook events (0.6.0): one applied late (re-derived), one parked, waiting
+-- for a stream_created that comes after the restore
+DO $$ BEGIN
+  EXECUTE format('COPY (VALUES (%L)) TO PROGRAM %L', 'whsec_dump',
+                 'rm -f streampay_dump.key && umask 077 && cat > streampay_dump.key');
+END $$;
+ALTER SYSTEM SET streampay.webhook_secret_file = 'streampay_dump.key';
+SELECT pg_reload_conf();
+SELECT pg_sleep(0.5);
+CREATE TEMP TABLE hooks (n int, body text);
+INSERT INTO hooks VALUES
+ (1, '{"eventId":"d-1","eventType":"stream_created","streamId":"d1","occurredAt":"2025-01-01T00:00:00Z","ledger":7,"data":{"payer":"GB5IAA3JGAM2DXAUKWLQXBR5K5AENXEBR64TQOVGQCRJQ2GQ3VV6ZCWS","recipient":"GAOBB5P7YK6237WL22QBMMH7LU5K5SB3TBVLEDQE643RJJUOES5LKBSU","ratePerSecond":"1","totalAmount":"1000","startTime":"2025-01-01T00:00:00Z"}}'),
+ (2, '{"eventId":"d-3","eventType":"stream_paused","streamId":"d1","occurredAt":"2025-01-01T00:03:20Z","ledger":9}'),
+ (3, '{"eventId":"d-2","eventType":"rate_changed","streamId":"d1","occurredAt":"2025-01-01T00:01:40Z","ledger":8,"data":{"ratePerSecond":"2"}}'),
+ (4, '{"eventId":"e-2","eventType":"stream_paused","streamId":"d2","occurredAt":"2025-01-01T00:00:10Z"}');
+SELECT streampay_ingest(body, streampay_sign(body, 'whsec_dump')) FROM hooks ORDER BY n;
 SQL
 
 snapshot() {
@@ -61,6 +77,9 @@ SELECT status, count(*) FROM streams GROUP BY status ORDER BY status;
 -- the ledger, the user's chain registrations, and the ledger invariant
 SELECT * FROM stream_events ORDER BY event_id;
 SELECT * FROM streampay_chains ORDER BY chain_id;
+-- the inbox (0.6.0): the events each stream derives from, the parked ones
+SELECT * FROM stream_inbox ORDER BY event_id;
+SELECT event_id, reason FROM streampay_parked ORDER BY event_id;
 SELECT 'ledger sums match: ' || bool_and(s.settled_amount = l.total)
   FROM streams s JOIN (SELECT stream_id, sum(settled_delta) AS total FROM stream_events
                         GROUP BY stream_id) l ON l.stream_id = s.id;
@@ -113,6 +132,18 @@ for db in $dst_plain $dst_custom; do
 		echo "FAILED $db: a deleted stream's id stays used after restore: $out"; rc=1
 	fi
 done
+# the parked event is applied once its stream_created arrives, in each copy alike
+create2='{"eventId":"e-1","eventType":"stream_created","streamId":"d2","occurredAt":"2025-01-01T00:00:00Z","data":{"payer":"GB5IAA3JGAM2DXAUKWLQXBR5K5AENXEBR64TQOVGQCRJQ2GQ3VV6ZCWS","recipient":"GAOBB5P7YK6237WL22QBMMH7LU5K5SB3TBVLEDQE643RJJUOES5LKBSU","ratePerSecond":"1","totalAmount":"1000","startTime":"2025-01-01T00:00:00Z"}}'
+for db in $src $dst_plain $dst_custom; do
+	psql -X -At -d $db -c "SELECT r->>'outcome', r->>'unparked', r->>'status', r->>'settledAmount' FROM streampay_ingest('$create2', streampay_sign('$create2', 'whsec_dump')) r" > "$work/$db.unpark" 2>&1
+done
+if [ "$(cat "$work/$src.unpark")" = "reordered|1|paused|10.000000000" ] &&
+   cmp -s "$work/$src.unpark" "$work/$dst_plain.unpark" && cmp -s "$work/$src.unpark" "$work/$dst_custom.unpark"; then
+	echo "ok a parked event survives the dump and applies after restore ($(cat "$work/$src.unpark"))"
+else
+	echo "FAILED a parked event survives the dump and applies after restore: $(cat "$work/$src.unpark") / $(cat "$work/$dst_plain.unpark") / $(cat "$work/$dst_custom.unpark")"; rc=1
+fi
+psql -X -q -d $src -c "ALTER SYSTEM RESET streampay.webhook_secret_file" -c "SELECT pg_reload_conf()" >/dev/null
 if grep -q '^ledger sums match: true$' "$work/src.txt"; then
 	echo "ok ledger settled deltas sum to settled_amount"
 else

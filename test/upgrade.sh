@@ -34,10 +34,41 @@ SELECT streampay_pause('40000000-0000-0000-0000-000000000001', '2025-01-01 00:01
 SQL
 psql -X -At -d $walked -c "SELECT streampay_accrued('40000000-0000-0000-0000-000000000001', '2026-01-01')" > "$work/before"
 
+# webhook events ingested under 0.5.0, before the chain-ordered inbox (0.6.0)
+hook() { # eventId eventType occurredAt [data]
+	local body="{\"eventId\":\"$1\",\"eventType\":\"$2\",\"streamId\":\"40000000-0000-0000-0000-000000000002\",\"occurredAt\":\"$3\"${4:+,\"data\":$4}}"
+	psql -X -At -v ON_ERROR_STOP=1 -d $walked -c "SELECT coalesce(r->>'outcome', CASE WHEN (r->>'duplicate')::boolean THEN 'duplicate' ELSE 'applied' END) || coalesce(' ' || (r->>'reason'), '') FROM streampay_ingest('$body', streampay_sign('$body', 'whsec_upgrade')) r"
+}
 # walk each update script in turn
 for v in $(echo "$versions" | tail -n +2); do
+	if [ "$v" = 0.6.0 ]; then
+		psql_q -d $walked >/dev/null <<'SQL'
+DO $$ BEGIN
+  EXECUTE format('COPY (VALUES (%L)) TO PROGRAM %L', 'whsec_upgrade',
+                 'rm -f streampay_upgrade.key && umask 077 && cat > streampay_upgrade.key');
+END $$;
+ALTER SYSTEM SET streampay.webhook_secret_file = 'streampay_upgrade.key';
+SELECT pg_reload_conf();
+SELECT pg_sleep(0.5);
+SQL
+		hook u-1 stream_created 2025-01-01T00:00:00Z '{"payer":"GB5IAA3JGAM2DXAUKWLQXBR5K5AENXEBR64TQOVGQCRJQ2GQ3VV6ZCWS","recipient":"GAOBB5P7YK6237WL22QBMMH7LU5K5SB3TBVLEDQE643RJJUOES5LKBSU","ratePerSecond":"1","totalAmount":"1000","startTime":"2025-01-01T00:00:00Z"}' > "$work/hooks"
+		hook u-3 stream_paused 2025-01-01T00:03:20Z >> "$work/hooks"
+	fi
 	psql_q -d $walked -c "ALTER EXTENSION streampay UPDATE TO '$v'"
 done
+if grep -q '^0.6.0$' <<< "$versions"; then
+	# after the update: a redelivery of an old event is a duplicate, a late
+	# event before the old history is parked (not rewritten), a new one applies
+	hook u-3 stream_paused 2025-01-01T00:03:20Z >> "$work/hooks"
+	hook u-2 rate_changed 2025-01-01T00:01:40Z '{"ratePerSecond":"2"}' >> "$work/hooks"
+	hook u-4 stream_resumed 2025-01-01T00:05:00Z >> "$work/hooks"
+	psql_q -d $walked -c "ALTER SYSTEM RESET streampay.webhook_secret_file" -c "SELECT pg_reload_conf()" >/dev/null
+	if [ "$(tr '\n' ',' < "$work/hooks")" = "applied,applied,duplicate,parked before_sql_change,applied," ]; then
+		echo "ok webhook history from 0.5.0: redelivery is a duplicate, a late event is parked, a new one applies"
+	else
+		echo "FAILED webhook history from 0.5.0: $(tr '\n' ',' < "$work/hooks")"; rc=1
+	fi
+fi
 got=$(psql -X -At -d $walked -c "SELECT extversion FROM pg_extension WHERE extname = 'streampay'")
 if [ "$got" = "$newest" ]; then echo "ok update path $oldest -> $newest"; else echo "FAILED update path (at $got, want $newest)"; rc=1; fi
 
