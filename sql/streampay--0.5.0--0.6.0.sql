@@ -171,14 +171,16 @@ COMMENT ON VIEW @extschema@.streampay_parked IS
 -- Applying one inbox event to its stream (internal)
 ---------------------------------------------------------------------------
 
--- Applies ev to its stream through the ordinary trigger rules and records
--- the state it left in the inbox.  Raises the rule's error when the event
--- is not valid at this point; the caller parks it.
+-- Applies ev to its stream through the ordinary trigger rules and returns
+-- ev as applied: the state it left, the ledger mark, its first ledger row.
+-- The caller stores that in the inbox.  Raises the rule's error when the
+-- event is not valid at this point; the caller parks it.
+-- No SET clauses: it runs once per event of a replay, always inside
+-- streampay_ingest (which pins search_path and TimeZone), and only its
+-- owner may call it; every name in it is qualified.
 CREATE FUNCTION @extschema@.streampay_apply_event(ev @extschema@.stream_inbox)
-    RETURNS @extschema@.streams
+    RETURNS @extschema@.stream_inbox
     LANGUAGE plpgsql VOLATILE
-    SET search_path = pg_catalog, pg_temp
-    SET TimeZone = 'UTC'
 AS $$
 DECLARE
     d jsonb := ev.payload OPERATOR(pg_catalog.->) 'data';
@@ -216,11 +218,9 @@ BEGIN
                 d OPERATOR(pg_catalog.->>) 'asset', ev.chain_stream_id)
         RETURNING * INTO v_after;
     ELSE
-        SELECT * INTO v_before FROM @extschema@.streams s
-         WHERE s.id OPERATOR(pg_catalog.=) ev.stream_id FOR NO KEY UPDATE;
-        IF NOT FOUND THEN
-            RAISE EXCEPTION USING ERRCODE = 'no_data_found',
-                MESSAGE = pg_catalog.format('webhook event %s: stream %s does not exist', ev.event_id, ev.stream_id);
+        IF ev.event_type OPERATOR(pg_catalog.=) 'settled' THEN
+            SELECT * INTO v_before FROM @extschema@.streams s
+             WHERE s.id OPERATOR(pg_catalog.=) ev.stream_id FOR NO KEY UPDATE;
         END IF;
         CASE ev.event_type
         WHEN 'stream_paused' THEN
@@ -261,15 +261,26 @@ BEGIN
                    last_settled_at = ev.occurred_at
              WHERE s.id OPERATOR(pg_catalog.=) ev.stream_id RETURNING * INTO v_after;
         END CASE;
+        IF v_after.id IS NULL THEN
+            RAISE EXCEPTION USING ERRCODE = 'no_data_found',
+                MESSAGE = pg_catalog.format('webhook event %s: stream %s does not exist', ev.event_id, ev.stream_id);
+        END IF;
     END IF;
 
-    SELECT e.event_id INTO v_mark FROM @extschema@.stream_events e
+    -- the stream's last ledger row, and the first this event wrote (if any)
+    SELECT e.event_id, CASE WHEN e.external_event_id OPERATOR(pg_catalog.=) ev.event_id THEN e.event_id END
+      INTO v_mark, v_first_row
+      FROM @extschema@.stream_events e
      WHERE e.stream_id OPERATOR(pg_catalog.=) ev.stream_id
      ORDER BY e.event_id DESC LIMIT 1;
-    IF v_first THEN
+    IF v_first AND v_first_row IS NULL THEN
+        -- an event writes one row, or a status change and an amount change
+        -- (the id is on the first); look the id up only when it is not last
         SELECT e.event_id INTO v_first_row FROM @extschema@.stream_events e
          WHERE e.external_event_id OPERATOR(pg_catalog.=) ev.event_id;
-        IF NOT FOUND THEN
+    END IF;
+    IF v_first THEN
+        IF v_first_row IS NULL THEN
             -- an event that changed nothing still has to be remembered
             INSERT INTO @extschema@.stream_events
                 (stream_id, event_type, occurred_at, from_status, to_status, settled_delta,
@@ -292,25 +303,43 @@ BEGIN
         END IF;
     END IF;
 
-    UPDATE @extschema@.stream_inbox i
-       SET state = 'applied', park_reason = NULL, park_message = NULL,
-           snap_status = v_after.status, snap_rate = v_after.rate_per_second,
-           snap_total = v_after.total_amount, snap_settled = v_after.settled_amount,
-           snap_last_settled = v_after.last_settled_at, ledger_mark = v_mark,
-           first_ledger_event = COALESCE(i.first_ledger_event, v_first_row)
-     WHERE i.event_id OPERATOR(pg_catalog.=) ev.event_id;
-    RETURN v_after;
+    ev.state := 'applied';
+    ev.park_reason := NULL;
+    ev.park_message := NULL;
+    ev.snap_status := v_after.status;
+    ev.snap_rate := v_after.rate_per_second;
+    ev.snap_total := v_after.total_amount;
+    ev.snap_settled := v_after.settled_amount;
+    ev.snap_last_settled := v_after.last_settled_at;
+    ev.ledger_mark := v_mark;
+    ev.first_ledger_event := COALESCE(ev.first_ledger_event, v_first_row);
+    RETURN ev;
 END
 $$;
 REVOKE ALL ON FUNCTION @extschema@.streampay_apply_event(@extschema@.stream_inbox) FROM PUBLIC;
 COMMENT ON FUNCTION @extschema@.streampay_apply_event(@extschema@.stream_inbox) IS
     'Internal to streampay_ingest: applies one inbox event through the trigger rules and records the state it left';
 
+-- Records in the inbox what applying ev left (streampay_apply_event's result).
+CREATE FUNCTION @extschema@.streampay_record_applied(ev @extschema@.stream_inbox)
+    RETURNS void
+    LANGUAGE sql VOLATILE
+AS $$
+    UPDATE @extschema@.stream_inbox i
+       SET state = ev.state, park_reason = NULL, park_message = NULL,
+           snap_status = ev.snap_status, snap_rate = ev.snap_rate, snap_total = ev.snap_total,
+           snap_settled = ev.snap_settled, snap_last_settled = ev.snap_last_settled,
+           ledger_mark = ev.ledger_mark, first_ledger_event = ev.first_ledger_event
+     WHERE i.event_id OPERATOR(pg_catalog.=) ev.event_id
+$$;
+REVOKE ALL ON FUNCTION @extschema@.streampay_record_applied(@extschema@.stream_inbox) FROM PUBLIC;
+COMMENT ON FUNCTION @extschema@.streampay_record_applied(@extschema@.stream_inbox) IS
+    'Internal to streampay_ingest: stores the state an applied inbox event left';
+
 -- Parks ev with a reason (a short code) and the message that explains it.
 CREATE FUNCTION @extschema@.streampay_park_event(ev_id text, reason text, message text)
     RETURNS void
     LANGUAGE sql VOLATILE
-    SET search_path = pg_catalog, pg_temp
 AS $$
     UPDATE @extschema@.stream_inbox i
        SET state = 'parked', park_reason = reason, park_message = message,
@@ -321,6 +350,22 @@ $$;
 REVOKE ALL ON FUNCTION @extschema@.streampay_park_event(text, text, text) FROM PUBLIC;
 COMMENT ON FUNCTION @extschema@.streampay_park_event(text, text, text) IS
     'Internal to streampay_ingest: marks an inbox event parked, with why';
+
+-- Why an event that raised (SQLSTATE, hint) is not valid at its position.
+-- 22023 there is the clock running backwards: only a change made in SQL
+-- (or before 0.6.0) can have moved the stream past an event's chain time.
+CREATE FUNCTION @extschema@.streampay_park_reason(sqlstate text, hint text)
+    RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT CASE
+        WHEN hint OPERATOR(pg_catalog.=) 'amount_mismatch' THEN 'amount_mismatch'
+        WHEN sqlstate OPERATOR(pg_catalog.=) '55000' THEN 'invalid_transition'
+        WHEN sqlstate OPERATOR(pg_catalog.=) '22023' THEN 'before_sql_change'
+        ELSE 'rule_violation' END
+$$;
+COMMENT ON FUNCTION @extschema@.streampay_park_reason(text, text) IS
+    'Internal to streampay_ingest: the parked reason for a rule error (SQLSTATE, hint)';
 
 ---------------------------------------------------------------------------
 -- Re-derivation (internal): apply the inbox events of a stream from the
@@ -428,7 +473,7 @@ BEGIN
         IF ev.event_type OPERATOR(pg_catalog.=) 'stream_created' THEN
             -- a creation is applied once, when it arrives; its errors are the delivery's
             IF ev.event_id OPERATOR(pg_catalog.=) late.event_id THEN
-                PERFORM @extschema@.streampay_apply_event(ev);
+                PERFORM @extschema@.streampay_record_applied(@extschema@.streampay_apply_event(ev));
                 -- what arrived before it and sits before it in chain order never applies
                 UPDATE @extschema@.stream_inbox i
                    SET park_reason = 'before_creation',
@@ -443,16 +488,12 @@ BEGIN
         END IF;
         v_reason := NULL;
         BEGIN
-            PERFORM @extschema@.streampay_apply_event(ev);
+            PERFORM @extschema@.streampay_record_applied(@extschema@.streampay_apply_event(ev));
         EXCEPTION
             WHEN check_violation OR object_not_in_prerequisite_state OR invalid_parameter_value THEN
                 GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_msg = MESSAGE_TEXT,
                                         v_hint = PG_EXCEPTION_HINT;
-                v_reason := CASE
-                    WHEN v_hint OPERATOR(pg_catalog.=) 'amount_mismatch' THEN 'amount_mismatch'
-                    WHEN v_state OPERATOR(pg_catalog.=) '55000' THEN 'invalid_transition'
-                    WHEN v_state OPERATOR(pg_catalog.=) '22023' THEN 'before_sql_change'
-                    ELSE 'rule_violation' END;
+                v_reason := @extschema@.streampay_park_reason(v_state, v_hint);
         END;
         IF v_reason IS NOT NULL THEN
             PERFORM @extschema@.streampay_park_event(ev.event_id, v_reason, v_msg);
@@ -526,6 +567,9 @@ DECLARE
     v_settled_before numeric;
     v_r record;
     v_outcome text;
+    v_state text;
+    v_msg text;
+    v_hint text;
 BEGIN
     -- 1. authenticity first: nothing is parsed before the signature holds
     PERFORM @extschema@.streampay_verify_signature(payload, signature);
@@ -585,8 +629,12 @@ BEGIN
             DETAIL = pg_catalog.format('occurredAt is %s (UTC); streampay.max_clock_skew allows %s ahead of the server clock.',
                                        v_at, pg_catalog.current_setting('streampay.max_clock_skew'));
     END IF;
-    v_ledger := @extschema@.streampay_event_position(j OPERATOR(pg_catalog.->) 'ledger', 'ledger', v_event_id);
-    v_index := @extschema@.streampay_event_position(j OPERATOR(pg_catalog.->) 'eventIndex', 'eventIndex', v_event_id);
+    IF j OPERATOR(pg_catalog.?) 'ledger' THEN
+        v_ledger := @extschema@.streampay_event_position(j OPERATOR(pg_catalog.->) 'ledger', 'ledger', v_event_id);
+    END IF;
+    IF j OPERATOR(pg_catalog.?) 'eventIndex' THEN
+        v_index := @extschema@.streampay_event_position(j OPERATOR(pg_catalog.->) 'eventIndex', 'eventIndex', v_event_id);
+    END IF;
     d := COALESCE(j OPERATOR(pg_catalog.->) 'data', '{}'::jsonb);
     IF pg_catalog.jsonb_typeof(d) IS DISTINCT FROM 'object' THEN
         RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
@@ -677,6 +725,16 @@ BEGIN
     IF v_event_type OPERATOR(pg_catalog.=) 'stream_created' THEN
         v_stream_id := @extschema@.streampay_chain_stream_uuid(v_chain, v_contract, v_key);
     ELSE
+        -- most events name their stream exactly as its creation did: one
+        -- primary-key probe; otherwise search by the chain id alone
+        v_stream_id := @extschema@.streampay_chain_stream_uuid(COALESCE(v_chain, 'stellar-testnet'), v_contract, v_key);
+        SELECT s.chain_id INTO v_family FROM @extschema@.streams s
+         WHERE s.id OPERATOR(pg_catalog.=) v_stream_id
+           AND s.chain_stream_id OPERATOR(pg_catalog.=) v_key
+           AND s.contract_address IS NOT DISTINCT FROM v_contract;
+        IF FOUND THEN
+            v_ids := ARRAY[v_stream_id];
+        ELSE
         SELECT pg_catalog.array_agg(s.id), pg_catalog.min(s.chain_id) INTO v_ids, v_family
           FROM @extschema@.streams s
          WHERE s.chain_stream_id OPERATOR(pg_catalog.=) v_key
@@ -688,6 +746,7 @@ BEGIN
                 DETAIL = pg_catalog.format('%s streams have that chain id: %s.', pg_catalog.cardinality(v_ids),
                                            pg_catalog.array_to_string(v_ids, ', ')),
                 HINT = 'Send chainId and contractAddress with the event.';
+        END IF;
         END IF;
         v_stream_id := v_ids[1];
         IF v_stream_id IS NULL
@@ -719,17 +778,63 @@ BEGIN
         v_tx := pg_catalog.lower(v_tx);
     END IF;
 
-    -- 5. keep it, then apply it at its chain position
-    INSERT INTO @extschema@.stream_inbox
-        (event_id, chain_id, contract_address, chain_stream_id, stream_id, event_type,
-         occurred_at, chain_ledger, chain_event_index, payload, transaction_hash, state,
-         park_reason, park_message)
-    VALUES (v_event_id, v_chain, v_contract, v_key, v_stream_id, v_event_type, v_at, v_ledger,
-            v_index, j, v_tx, 'parked', 'stream_unknown',
-            'No stream_created event for this streamId has arrived yet.')
-    RETURNING * INTO v_row;
-
+    -- 5. keep it, and apply it at its chain position
+    v_row.event_id := v_event_id;
+    v_row.chain_id := v_chain;
+    v_row.contract_address := v_contract;
+    v_row.chain_stream_id := v_key;
+    v_row.stream_id := v_stream_id;
+    v_row.event_type := v_event_type;
+    v_row.occurred_at := v_at;
+    v_row.chain_ledger := v_ledger;
+    v_row.chain_event_index := v_index;
+    v_row.payload := j;
+    v_row.transaction_hash := v_tx;
+    v_row.state := 'parked';
+    v_row.park_reason := 'stream_unknown';
+    v_row.park_message := 'No stream_created event for this streamId has arrived yet.';
+    v_row.received_at := pg_catalog.timezone('UTC', pg_catalog.clock_timestamp());
     PERFORM pg_catalog.set_config('streampay.event_source', 'webhook', true);
+
+    -- the common case: the stream's newest event, nothing after it to re-derive
+    IF v_stream_id IS NOT NULL AND v_event_type OPERATOR(pg_catalog.<>) 'stream_created'
+       AND NOT EXISTS (SELECT 1 FROM @extschema@.stream_inbox i
+                        WHERE i.stream_id OPERATOR(pg_catalog.=) v_stream_id
+                          AND (i.occurred_at, COALESCE(i.chain_ledger, -1), COALESCE(i.chain_event_index, -1), i.event_id)
+                              OPERATOR(pg_catalog.>) (v_at, COALESCE(v_ledger, -1), COALESCE(v_index, -1), v_event_id)) THEN
+        SELECT s.settled_amount INTO v_settled_before FROM @extschema@.streams s
+         WHERE s.id OPERATOR(pg_catalog.=) v_stream_id;
+        BEGIN
+            v_row := @extschema@.streampay_apply_event(v_row);
+        EXCEPTION
+            WHEN check_violation OR object_not_in_prerequisite_state OR invalid_parameter_value THEN
+                GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_msg = MESSAGE_TEXT,
+                                        v_hint = PG_EXCEPTION_HINT;
+                v_row.park_reason := @extschema@.streampay_park_reason(v_state, v_hint);
+                v_row.park_message := v_msg;
+        END;
+        INSERT INTO @extschema@.stream_inbox SELECT v_row.*;
+        PERFORM pg_catalog.set_config('streampay.event_source', '', true),
+                pg_catalog.set_config('streampay.external_event_id', '', true),
+                pg_catalog.set_config('streampay.event_transaction_hash', '', true),
+                pg_catalog.set_config('streampay.event_payload_digest', '', true),
+                pg_catalog.set_config('streampay.chain_ledger', '', true),
+                pg_catalog.set_config('streampay.chain_event_index', '', true);
+        IF v_row.state OPERATOR(pg_catalog.=) 'parked' THEN
+            RETURN pg_catalog.jsonb_build_object(
+                'duplicate', false, 'outcome', 'parked', 'reason', v_row.park_reason,
+                'message', v_row.park_message, 'eventId', v_event_id, 'eventType', v_event_type,
+                'streamId', v_stream_id, 'chainStreamId', v_key);
+        END IF;
+        RETURN pg_catalog.jsonb_build_object(
+            'duplicate', false, 'outcome', 'applied', 'eventId', v_event_id, 'eventType', v_event_type,
+            'streamId', v_stream_id, 'chainStreamId', v_key,
+            'status', v_row.snap_status, 'settledAmount', v_row.snap_settled,
+            'settledDelta', v_row.snap_settled OPERATOR(pg_catalog.-) v_settled_before,
+            'lastSettledAt', v_row.snap_last_settled, 'rederived', 0, 'unparked', 0);
+    END IF;
+
+    INSERT INTO @extschema@.stream_inbox SELECT v_row.*;
     IF v_event_type OPERATOR(pg_catalog.=) 'stream_created' THEN
         -- events that arrived before their creation now belong to the stream
         UPDATE @extschema@.stream_inbox i SET stream_id = v_stream_id, chain_id = v_chain
@@ -751,11 +856,14 @@ BEGIN
                           ELSE 'applied' END;
         SELECT * INTO v_after FROM @extschema@.streams s WHERE s.id OPERATOR(pg_catalog.=) v_stream_id;
     END IF;
-    PERFORM pg_catalog.set_config('streampay.event_source', '', true);
-    PERFORM pg_catalog.set_config('streampay.external_event_id', '', true);
-    PERFORM pg_catalog.set_config('streampay.rederived_event_id', '', true);
-    PERFORM pg_catalog.set_config('streampay.chain_ledger', '', true);
-    PERFORM pg_catalog.set_config('streampay.chain_event_index', '', true);
+    -- later statements of the transaction are not this event
+    PERFORM pg_catalog.set_config('streampay.event_source', '', true),
+            pg_catalog.set_config('streampay.external_event_id', '', true),
+            pg_catalog.set_config('streampay.rederived_event_id', '', true),
+            pg_catalog.set_config('streampay.event_transaction_hash', '', true),
+            pg_catalog.set_config('streampay.event_payload_digest', '', true),
+            pg_catalog.set_config('streampay.chain_ledger', '', true),
+            pg_catalog.set_config('streampay.chain_event_index', '', true);
 
     IF v_outcome OPERATOR(pg_catalog.=) 'parked' THEN
         RETURN pg_catalog.jsonb_build_object(

@@ -129,7 +129,15 @@ WITH w5 AS (
                   (SELECT rows FROM bench.summary WHERE workload = 'w7' AND variant = 'account')),
      bench.median('w7', 'account') / bench.median('w7', 'account_fetch_limit'), '<=', 1.5, NULL::float8),
     ('7f', 'pause+resume as installed: streampay.notify = on time / off (NOTIFY queued, rolled back)',
-     bench.median('w7', 'notify_on') / bench.median('w7', 'notify_off'), 'report', NULL, NULL::float8)
+     bench.median('w7', 'notify_on') / bench.median('w7', 'notify_off'), 'report', NULL, NULL::float8),
+    ('8a', 'webhooks, one stream: streampay_ingest in chain order time / the 0.5.0 streampay_ingest',
+     bench.median('w8a', 'streampay') / bench.median('w8a', 'ingest_050'), '<=', 1.1, NULL::float8),
+    ('8b', 'webhooks, many streams: streampay_ingest in chain order time / the 0.5.0 streampay_ingest',
+     bench.median('w8b', 'streampay') / bench.median('w8b', 'ingest_050'), '<=', 1.1, NULL::float8),
+    ('8c', 'webhooks, one stream: 10% delivered late time / in chain order',
+     bench.median('w8a', 'late_10pct') / bench.median('w8a', 'streampay'), 'report', NULL, NULL::float8),
+    ('8d', 'webhooks, many streams: 10% delivered late time / in chain order',
+     bench.median('w8b', 'late_10pct') / bench.median('w8b', 'streampay'), 'report', NULL, NULL::float8)
 )
 SELECT target, description, round(measured::numeric, 3) AS measured, op, wanted,
        round(ceiling::numeric, 2) AS ceiling,

@@ -12,7 +12,7 @@
 # mismatch fails the run with exit 1), then times seven workloads inside the
 # server and prints medians and ratios against the baselines measured in the
 # same run.  Ratios only: no absolute threshold is ever applied.  They run in
-# the order 1 2 3 4 6 7 5: workload 5 grows the table.
+# the order 1 2 3 4 6 7 8 5: workload 5 grows the table.
 #
 # Environment:
 #   BENCH_N                streams to load (default 1000000)
@@ -24,7 +24,9 @@
 #   BENCH_PGBENCH_SECONDS  length of each pgbench run (default 30)
 #   BENCH_PGBENCH_REPS     pgbench runs per variant (default BENCH_REPS)
 #   BENCH_SEED             data set seed (default 42)
-#   BENCH_WORKLOADS        which workloads to run (default "1 2 3 4 5 6 7")
+#   BENCH_WORKLOADS        which workloads to run (default "1 2 3 4 5 6 7 8")
+#   BENCH_W8_EVENTS        workload 8a: events of the one stream (default 10000)
+#   BENCH_W8_STREAMS       workload 8b: streams of 4 events each (default 10000)
 #   BENCH_SMOKE=1          N=20000, REPS=1, SCALES="20000 40000", IDS=10000,
 #                          pgbench 5 s
 #   BENCH_KEEP=1           leave the cluster running at the end (for perf,
@@ -54,6 +56,8 @@ if [ "${BENCH_SMOKE:-0}" = 1 ]; then
 	BENCH_IDS=${BENCH_IDS:-10000}
 	BENCH_PGBENCH_SECONDS=${BENCH_PGBENCH_SECONDS:-5}
 	BENCH_GATE_SAMPLE=${BENCH_GATE_SAMPLE:-200}
+	BENCH_W8_EVENTS=${BENCH_W8_EVENTS:-200}
+	BENCH_W8_STREAMS=${BENCH_W8_STREAMS:-50}
 fi
 BENCH_N=${BENCH_N:-1000000}
 BENCH_REPS=${BENCH_REPS:-5}
@@ -62,7 +66,9 @@ BENCH_IDS=${BENCH_IDS:-100000}
 BENCH_PGBENCH_SECONDS=${BENCH_PGBENCH_SECONDS:-30}
 BENCH_SEED=${BENCH_SEED:-42}
 BENCH_GATE_SAMPLE=${BENCH_GATE_SAMPLE:-1000}
-BENCH_WORKLOADS=${BENCH_WORKLOADS:-"1 2 3 4 5 6 7"}
+BENCH_WORKLOADS=${BENCH_WORKLOADS:-"1 2 3 4 5 6 7 8"}
+BENCH_W8_EVENTS=${BENCH_W8_EVENTS:-10000}
+BENCH_W8_STREAMS=${BENCH_W8_STREAMS:-10000}
 BENCH_PGBENCH_REPS=${BENCH_PGBENCH_REPS:-$BENCH_REPS}
 
 # The benchmark's fixed time T (UTC).  Every stored last_settled_at is
@@ -706,6 +712,45 @@ SQL
 	write_workload w7 $((2 * NACTIVE7)) 10 notify_on notify_off
 fi
 check_so "workload 7"
+
+if runs 8; then
+	# the 0.5.0 streampay_ingest as released: the in-order baseline
+	sed -n '/^CREATE OR REPLACE FUNCTION @extschema@.streampay_ingest(payload text, signature text)/,/^\$\$;/p' \
+		"$SP_ROOT/sql/streampay--0.4.0--0.5.0.sql" |
+		sed 's/@extschema@/public/g; s/^CREATE OR REPLACE FUNCTION public.streampay_ingest(/CREATE FUNCTION bench.ingest_050(/' \
+		> "$OUT/ingest_050.sql"
+	grep -q '^CREATE FUNCTION bench.ingest_050(' "$OUT/ingest_050.sql" || die "workload 8: could not extract the 0.5.0 streampay_ingest"
+	q -f "$BENCH_DIR/ingest.sql" -f "$OUT/ingest_050.sql" >/dev/null
+	q >/dev/null <<'SQL'
+-- the library defines the setting: load it before ALTER SYSTEM names it
+SELECT public.streampay_sign('load', 'the library');
+DO $$ BEGIN
+  EXECUTE format('COPY (VALUES (%L)) TO PROGRAM %L', 'whsec_bench',
+                 'rm -f streampay_bench.key && umask 077 && cat > streampay_bench.key');
+END $$;
+ALTER SYSTEM SET streampay.webhook_secret_file = 'streampay_bench.key';
+SELECT pg_reload_conf();
+SELECT pg_sleep(0.5);
+SQL
+	for spec in "w8a $BENCH_W8_EVENTS 1" "w8b $((BENCH_W8_STREAMS * 4)) $BENCH_W8_STREAMS"; do
+		read -r w n streams <<< "$spec"
+		sp_log "workload 8 ($w): $n webhook deliveries on $streams stream(s): 0.5.0 in order, in order, 10% late ($BENCH_REPS reps)"
+		for ((rep = 0; rep <= BENCH_REPS; rep++)); do
+			q -c "SELECT bench.w8_prepare('$w', $n, $streams, $rep, 0.42)" >/dev/null
+			ord=0
+			for v in ingest_050 streampay late_10pct; do
+				ord=$((ord + 1))
+				q -c "CALL bench.w8_run('$w', '$v', $ord, $rep, $n)"
+			done
+			got=$(q -c "SELECT bench.w8_check('$w', $rep)")
+			[[ "$got" == *" differing 0 bad_sums 0 parked 0" ]] ||
+				die "workload 8 ($w, rep $rep): the three deliveries do not end in the same state: $got"
+		done
+	done
+	q -c "SELECT public.streampay_sign('load', 'the library')" -c "ALTER SYSTEM RESET streampay.webhook_secret_file" \
+		-c "SELECT pg_reload_conf()" >/dev/null
+fi
+check_so "workload 8"
 
 if runs 5; then
 	current=$ROWS
