@@ -37,19 +37,19 @@ CREATE UNIQUE INDEX streams_chain_stream_id_key ON @extschema@.streams
 -- The uuid a stream created by a webhook gets: the streamId itself when it
 -- is a uuid (as before 0.6.0), else one derived from the chain's identity,
 -- so every mirror of the same chain gives the stream the same id.
+-- (No SET clause, so that it is inlined: every name in it is qualified.)
 CREATE FUNCTION @extschema@.streampay_chain_stream_uuid(chain_id text, contract_address text,
                                                        chain_stream_id text)
     RETURNS uuid
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT CASE
         WHEN chain_stream_id OPERATOR(pg_catalog.~*)
              '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
-        THEN chain_stream_id::uuid
+        THEN chain_stream_id::pg_catalog.uuid
         ELSE pg_catalog.substr(pg_catalog.encode(pg_catalog.sha256(pg_catalog.convert_to(
                  pg_catalog.concat_ws('/', 'streampay', chain_id, COALESCE(contract_address, ''),
-                                      chain_stream_id), 'UTF8')), 'hex'), 1, 32)::uuid
+                                      chain_stream_id), 'UTF8')), 'hex'), 1, 32)::pg_catalog.uuid
     END
 $$;
 COMMENT ON FUNCTION @extschema@.streampay_chain_stream_uuid(text, text, text) IS
