@@ -880,3 +880,7 @@ BEGIN
         'rederived', v_r.reapplied, 'unparked', v_r.unparked);
 END
 $$;
+COMMENT ON FUNCTION @extschema@.streampay_ingest(text, text) IS
+    'Verify (HMAC-SHA256) and apply one indexer webhook event at its chain position: applied, reordered, parked or duplicate (superuser-installed SECURITY DEFINER; grant EXECUTE to the indexer role)';
+COMMENT ON INDEX @extschema@.streams_chain_stream_id_key IS
+    'A chain stream id names one stream per chain and contract';
