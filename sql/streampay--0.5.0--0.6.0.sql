@@ -381,6 +381,9 @@ CREATE FUNCTION @extschema@.streampay_rederive(stream uuid, late @extschema@.str
     LANGUAGE plpgsql VOLATILE
     SET search_path = pg_catalog, pg_temp
     SET TimeZone = 'UTC'
+    -- plan with the late event's position: a generic plan cannot see that
+    -- "after this position" is a few rows of a long history, and scans it
+    SET plan_cache_mode = force_custom_plan
 AS $$
 DECLARE
     v_base @extschema@.stream_inbox;
@@ -570,6 +573,11 @@ DECLARE
     v_state text;
     v_msg text;
     v_hint text;
+    v_newest boolean;
+    v_last_t timestamp;
+    v_last_l bigint;
+    v_last_x bigint;
+    v_last_id text;
 BEGIN
     -- 1. authenticity first: nothing is parsed before the signature holds
     PERFORM @extschema@.streampay_verify_signature(payload, signature);
@@ -796,12 +804,23 @@ BEGIN
     v_row.received_at := pg_catalog.timezone('UTC', pg_catalog.clock_timestamp());
     PERFORM pg_catalog.set_config('streampay.event_source', 'webhook', true);
 
-    -- the common case: the stream's newest event, nothing after it to re-derive
-    IF v_stream_id IS NOT NULL AND v_event_type OPERATOR(pg_catalog.<>) 'stream_created'
-       AND NOT EXISTS (SELECT 1 FROM @extschema@.stream_inbox i
-                        WHERE i.stream_id OPERATOR(pg_catalog.=) v_stream_id
-                          AND (i.occurred_at, COALESCE(i.chain_ledger, -1), COALESCE(i.chain_event_index, -1), i.event_id)
-                              OPERATOR(pg_catalog.>) (v_at, COALESCE(v_ledger, -1), COALESCE(v_index, -1), v_event_id)) THEN
+    -- the common case: the stream's newest event, nothing after it to
+    -- re-derive.  (The stream's last position by a backward index scan with
+    -- LIMIT 1: a generic plan for "any event after mine" may scan the table.)
+    v_newest := false;
+    IF v_stream_id IS NOT NULL AND v_event_type OPERATOR(pg_catalog.<>) 'stream_created' THEN
+        SELECT i.occurred_at, COALESCE(i.chain_ledger, -1), COALESCE(i.chain_event_index, -1), i.event_id
+          INTO v_last_t, v_last_l, v_last_x, v_last_id
+          FROM @extschema@.stream_inbox i
+         WHERE i.stream_id OPERATOR(pg_catalog.=) v_stream_id
+         ORDER BY i.occurred_at DESC, COALESCE(i.chain_ledger, -1) DESC,
+                  COALESCE(i.chain_event_index, -1) DESC, i.event_id DESC
+         LIMIT 1;
+        v_newest := NOT FOUND
+            OR (v_last_t, v_last_l, v_last_x, v_last_id)
+               OPERATOR(pg_catalog.<) (v_at, COALESCE(v_ledger, -1), COALESCE(v_index, -1), v_event_id);
+    END IF;
+    IF v_newest THEN
         SELECT s.settled_amount INTO v_settled_before FROM @extschema@.streams s
          WHERE s.id OPERATOR(pg_catalog.=) v_stream_id;
         BEGIN
