@@ -57,6 +57,12 @@ SELECT streampay_accrued('42', '2025-01-02') AS by_chain_id,
 SELECT pg_temp.brief(pg_temp.send(pg_temp.created('c-4', '30000000-0000-0000-0000-000000000001',
                                                  '2025-01-01T00:00:00Z', '1', '10')));
 SELECT chain_stream_id FROM streams WHERE id = '30000000-0000-0000-0000-000000000001';
+-- 32 hex digits without dashes are a chain id, not a uuid, in ingest and
+-- in the id forms alike; other spellings of a uuid still name the row
+SELECT pg_temp.brief(pg_temp.send(pg_temp.created('c-6', '0123456789abcdef0123456789abcdef',
+                                                 '2025-01-01T00:00:00Z', '1', '10')));
+SELECT streampay_accrued('0123456789abcdef0123456789abcdef', '2025-01-01 00:00:04') AS hex_chain_id,
+       streampay_accrued('{30000000-0000-0000-0000-000000000001}', '2025-01-01 00:00:04') AS braced_uuid;
 -- not a stream at all: the id forms say so
 SELECT streampay_accrued('43', '2025-01-02');
 \echo SQLSTATE :LAST_ERROR_SQLSTATE

@@ -77,20 +77,29 @@ stream_by_id(FunctionCallInfo fcinfo, Datum id, sp_stream *s)
 				 errmsg("stream %s does not exist", sp_id_text(id))));
 }
 
-/* Does 'str' have the 32 hex digits of a uuid (in any spelling uuid_in reads)? */
+/*
+ * Is 'str' a uuid in its canonical spelling (8-4-4-4-12 hex digits), the
+ * form streampay_ingest also takes as a row id?  Other strings are chain
+ * ids first (streampay_stream_id still reads other uuid spellings when no
+ * stream has them as chain id).  An empty one gets uuid_in's error.
+ */
 static bool
 looks_like_uuid(const char *str)
 {
-	int			hex = 0;
+	size_t		len = strlen(str);
 
-	for (const char *p = str; *p; p++)
+	if (len == 0)
+		return true;
+	if (len != 36)
+		return false;
+	for (size_t i = 0; i < len; i++)
 	{
-		if (isxdigit((unsigned char) *p))
-			hex++;
-		else if (*p != '-' && *p != '{' && *p != '}' && !isspace((unsigned char) *p))
+		bool		dash = (i == 8 || i == 13 || i == 18 || i == 23);
+
+		if (dash ? str[i] != '-' : !isxdigit((unsigned char) str[i]))
 			return false;
 	}
-	return hex == 32 || hex == 0;	/* an empty one gets uuid_in's error */
+	return true;
 }
 
 /*
