@@ -114,6 +114,8 @@ id_from_text(FunctionCallInfo fcinfo)
 	Oid			argtypes[3] = {TEXTOID, TEXTOID, TEXTOID};
 	Oid			resolver;
 	Datum		id;
+	String	   *schema;
+	String	   *name;
 
 	LOCAL_FCINFO(call, 3);
 	FmgrInfo	flinfo;
@@ -121,9 +123,9 @@ id_from_text(FunctionCallInfo fcinfo)
 	if (looks_like_uuid(str))
 		return DirectFunctionCall1(uuid_in, CStringGetDatum(str));
 
-	resolver = LookupFuncName(list_make2(makeString(get_namespace_name(get_func_namespace(fcinfo->flinfo->fn_oid))),
-										 makeString("streampay_stream_id")),
-							  3, argtypes, true);
+	schema = makeString(get_namespace_name(get_func_namespace(fcinfo->flinfo->fn_oid)));
+	name = makeString("streampay_stream_id");
+	resolver = LookupFuncName(list_make2(schema, name), 3, argtypes, true);
 	if (!OidIsValid(resolver))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
