@@ -55,6 +55,23 @@ add(SumState *st, sp_fixed v)
 	st->count++;
 }
 
+static inline void
+add_kind(SumState *st, sp_money_kind kind, const sp_stream *s, sp_time t)
+{
+	switch (kind)
+	{
+		case SP_MONEY_ACCRUED:
+			add(st, sp_accrued(s, t));
+			break;
+		case SP_MONEY_CLAIMABLE:
+			add(st, sp_pending(s, t));
+			break;
+		case SP_MONEY_REFUNDABLE:
+			add(st, sp_refundable(s, t));
+			break;
+	}
+}
+
 static Datum
 transition(FunctionCallInfo fcinfo, sp_money_kind kind)
 {
@@ -67,18 +84,7 @@ transition(FunctionCallInfo fcinfo, sp_money_kind kind)
 		PG_RETURN_POINTER(st);
 	t = sp_check_finite(PG_GETARG_TIMESTAMP(2), "as_of", (Datum) 0);
 	sp_stream_from_row(fcinfo, 1, &s);
-	switch (kind)
-	{
-		case SP_MONEY_ACCRUED:
-			add(st, sp_accrued(&s, t));
-			break;
-		case SP_MONEY_CLAIMABLE:
-			add(st, sp_pending(&s, t));
-			break;
-		case SP_MONEY_REFUNDABLE:
-			add(st, sp_refundable(&s, t));
-			break;
-	}
+	add_kind(st, kind, &s, t);
 	PG_RETURN_POINTER(st);
 }
 
@@ -101,6 +107,41 @@ Datum
 streampay_sum_refundable_transfn(PG_FUNCTION_ARGS)
 {
 	return transition(fcinfo, SP_MONEY_REFUNDABLE);
+}
+
+/*
+ * streampay_sum_from_columns(kind, id, status, rate_per_second, start_time,
+ * end_time, total_amount, last_settled_at, settled_amount, as_of): the
+ * three aggregates on a row's columns (kind 0/1/2 = accrued, claimable,
+ * refundable).  agg_rewrite.c turns streampay_sum_accrued(s, t) over a
+ * table row into it, and streampay_account calls it directly: the scan
+ * hands over its already-deformed columns, where the row form needs a
+ * composite datum built and deformed again for every row.  A missing row
+ * (NULL status, the nullable side of an outer join), a NULL kind or a NULL
+ * time is skipped, as the row form skips a NULL row or time.
+ */
+PG_FUNCTION_INFO_V1(streampay_sum_from_columns_transfn);
+Datum
+streampay_sum_from_columns_transfn(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcxt;
+	SumState   *st = state_in(fcinfo, &aggcxt);
+	int32		kind;
+	sp_stream	s;
+	sp_time		t;
+
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(3) || PG_ARGISNULL(10))
+		PG_RETURN_POINTER(st);
+	kind = PG_GETARG_INT32(1);
+	if (kind < SP_MONEY_ACCRUED || kind > SP_MONEY_REFUNDABLE)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("streampay_sum_from_columns: kind must be 0 (accrued), 1 (claimable) or 2 (refundable), not %d",
+						kind)));
+	t = sp_check_finite(PG_GETARG_TIMESTAMP(10), "as_of", (Datum) 0);
+	(void) sp_stream_from_columns(fcinfo, 2, &s);
+	add_kind(st, (sp_money_kind) kind, &s, t);
+	PG_RETURN_POINTER(st);
 }
 
 PG_FUNCTION_INFO_V1(streampay_sum_final);

@@ -242,6 +242,46 @@ MONEY_FUNCTIONS(streampay_claimable, SP_MONEY_CLAIMABLE)
 MONEY_FUNCTIONS(streampay_refundable, SP_MONEY_REFUNDABLE)
 
 /*
+ * Decode a stream passed as eight arguments from 'argno' on: id, status,
+ * rate_per_second, start_time, end_time, total_amount, last_settled_at,
+ * settled_amount (what row_support.c and agg_rewrite.c pass for a table
+ * row).  Returns false for a row that is not there: a NULL status is the
+ * nullable side of an outer join (a table row cannot have one).  The
+ * stream_status OIDs are cached in fn_extra.  Held to the same value rules
+ * as the row forms.
+ */
+bool
+sp_stream_from_columns(FunctionCallInfo fcinfo, int argno, sp_stream *s)
+{
+	Oid		   *status_oids = (Oid *) fcinfo->flinfo->fn_extra;
+	Datum		id;
+
+	if (PG_ARGISNULL(argno + 1))
+		return false;
+	id = PG_ARGISNULL(argno) ? (Datum) 0 : PG_GETARG_DATUM(argno);
+	if (PG_ARGISNULL(argno + 2) || PG_ARGISNULL(argno + 3) || PG_ARGISNULL(argno + 5) ||
+		PG_ARGISNULL(argno + 6) || PG_ARGISNULL(argno + 7))
+		sp_report_null_money(id);
+
+	if (status_oids == NULL)
+	{
+		status_oids = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, SP_NSTATUS * sizeof(Oid));
+		sp_status_oids(get_fn_expr_argtype(fcinfo->flinfo, argno + 1), status_oids);
+		fcinfo->flinfo->fn_extra = status_oids;
+	}
+	s->status = sp_status_from_oid(status_oids, PG_GETARG_OID(argno + 1));
+	s->rate = sp_datum_to_fixed(PG_GETARG_DATUM(argno + 2), "rate_per_second", id);
+	s->start = sp_check_finite(PG_GETARG_TIMESTAMP(argno + 3), "start_time", id);
+	s->has_end = !PG_ARGISNULL(argno + 4);
+	s->end = s->has_end ? sp_check_finite(PG_GETARG_TIMESTAMP(argno + 4), "end_time", id) : 0;
+	s->total = sp_datum_to_fixed(PG_GETARG_DATUM(argno + 5), "total_amount", id);
+	s->last_settled = sp_check_finite(PG_GETARG_TIMESTAMP(argno + 6), "last_settled_at", id);
+	s->settled = sp_datum_to_fixed(PG_GETARG_DATUM(argno + 7), "settled_amount", id);
+	check_row_values(id, s);
+	return true;
+}
+
+/*
  * streampay_accrual_from_columns(kind, id, status, rate, start, end, total,
  * last_settled_at, settled, as_of): what the row forms become after
  * row_support.c's rewrite.  Not STRICT: end_time may be NULL, and a NULL
@@ -251,8 +291,6 @@ PG_FUNCTION_INFO_V1(streampay_accrual_from_columns);
 Datum
 streampay_accrual_from_columns(PG_FUNCTION_ARGS)
 {
-	Oid		   *status_oids = (Oid *) fcinfo->flinfo->fn_extra;
-	Datum		id;
 	sp_stream	s;
 
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(2) || PG_ARGISNULL(9))
@@ -263,26 +301,7 @@ streampay_accrual_from_columns(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("streampay_accrual_from_columns: kind must be 0 (accrued), 1 (claimable) or 2 (refundable), not %d",
 						PG_GETARG_INT32(0))));
-	id = PG_ARGISNULL(1) ? (Datum) 0 : PG_GETARG_DATUM(1);
-	if (PG_ARGISNULL(3) || PG_ARGISNULL(4) || PG_ARGISNULL(6) || PG_ARGISNULL(7) ||
-		PG_ARGISNULL(8))
-		sp_report_null_money(id);
-
-	if (status_oids == NULL)
-	{
-		status_oids = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, SP_NSTATUS * sizeof(Oid));
-		sp_status_oids(get_fn_expr_argtype(fcinfo->flinfo, 2), status_oids);
-		fcinfo->flinfo->fn_extra = status_oids;
-	}
-	s.status = sp_status_from_oid(status_oids, PG_GETARG_OID(2));
-	s.rate = sp_datum_to_fixed(PG_GETARG_DATUM(3), "rate_per_second", id);
-	s.start = sp_check_finite(PG_GETARG_TIMESTAMP(4), "start_time", id);
-	s.has_end = !PG_ARGISNULL(5);
-	s.end = s.has_end ? sp_check_finite(PG_GETARG_TIMESTAMP(5), "end_time", id) : 0;
-	s.total = sp_datum_to_fixed(PG_GETARG_DATUM(6), "total_amount", id);
-	s.last_settled = sp_check_finite(PG_GETARG_TIMESTAMP(7), "last_settled_at", id);
-	s.settled = sp_datum_to_fixed(PG_GETARG_DATUM(8), "settled_amount", id);
-	check_row_values(id, &s);
+	(void) sp_stream_from_columns(fcinfo, 1, &s);
 	return money((sp_money_kind) PG_GETARG_INT32(0), &s,
 				 sp_check_finite(PG_GETARG_TIMESTAMP(9), "as_of", (Datum) 0));
 }
@@ -324,6 +343,23 @@ streampay_depletion_time_row(PG_FUNCTION_ARGS)
 	sp_stream	s;
 
 	sp_stream_from_row(fcinfo, 0, &s);
+	return depletion(fcinfo, &s);
+}
+
+/*
+ * streampay_depletion_from_columns(id, status, rate, start, end, total,
+ * last_settled_at, settled): streampay_depletion_time on a row's columns
+ * (streampay_account passes them instead of the whole row).  NULL for a
+ * missing row, like the STRICT row form.
+ */
+PG_FUNCTION_INFO_V1(streampay_depletion_from_columns);
+Datum
+streampay_depletion_from_columns(PG_FUNCTION_ARGS)
+{
+	sp_stream	s;
+
+	if (!sp_stream_from_columns(fcinfo, 0, &s))
+		PG_RETURN_NULL();
 	return depletion(fcinfo, &s);
 }
 

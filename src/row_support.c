@@ -58,6 +58,36 @@ money_kind(Oid funcid)
 	return -1;
 }
 
+List *
+sp_row_column_vars(Var *row, Oid relid, Oid *argtypes)
+{
+	List	   *cols = NIL;
+
+	StaticAssertStmt(lengthof(passed_cols) == SP_PASSED_NCOLS,
+					 "passed_cols and SP_PASSED_NCOLS disagree");
+	for (size_t i = 0; i < lengthof(passed_cols); i++)
+	{
+		AttrNumber	attnum = get_attnum(relid, sp_col_names[passed_cols[i]]);
+		Oid			type;
+		int32		typmod;
+		Oid			collation;
+		Var		   *col;
+
+		if (attnum == InvalidAttrNumber)
+		{
+			list_free_deep(cols);
+			return NIL;
+		}
+		get_atttypetypmodcoll(relid, attnum, &type, &typmod, &collation);
+		col = makeVar(row->varno, attnum, type, typmod, collation, row->varlevelsup);
+		/* the column is nulled by the same joins, and is old or new like the row */
+		sp_copy_var_markings(col, row);
+		cols = lappend(cols, col);
+		argtypes[i] = type;
+	}
+	return cols;
+}
+
 /* timezone('UTC', now()): the forms without as_of use the transaction time */
 static Expr *
 transaction_time_utc(void)
@@ -84,6 +114,7 @@ streampay_row_support(PG_FUNCTION_ARGS)
 	Oid			relid;
 	int			kind;
 	List	   *args;
+	List	   *cols;
 	Oid			argtypes[FROM_COLUMNS_NARGS];
 	Oid			target;
 	char	   *nspname;
@@ -111,24 +142,10 @@ streampay_row_support(PG_FUNCTION_ARGS)
 	args = list_make1(makeConst(INT4OID, -1, InvalidOid, sizeof(int32),
 								Int32GetDatum(kind), false, true));
 	argtypes[0] = INT4OID;
-	for (size_t i = 0; i < lengthof(passed_cols); i++)
-	{
-		AttrNumber	attnum = get_attnum(relid, sp_col_names[passed_cols[i]]);
-		Oid			type;
-		int32		typmod;
-		Oid			collation;
-		Var		   *col;
-
-		if (attnum == InvalidAttrNumber)
-			PG_RETURN_POINTER(NULL);
-
-		get_atttypetypmodcoll(relid, attnum, &type, &typmod, &collation);
-		col = makeVar(row->varno, attnum, type, typmod, collation, 0);
-		/* the column is nulled by the same joins, and is old or new like the row */
-		sp_copy_var_markings(col, row);
-		args = lappend(args, col);
-		argtypes[1 + i] = type;
-	}
+	cols = sp_row_column_vars(row, relid, argtypes + 1);
+	if (cols == NIL)
+		PG_RETURN_POINTER(NULL);
+	args = list_concat(args, cols);
 	args = lappend(args, list_length(fcall->args) == 2 ? lsecond(fcall->args)
 				   : (Node *) transaction_time_utc());
 	argtypes[FROM_COLUMNS_NARGS - 1] = TIMESTAMPOID;

@@ -125,4 +125,5 @@ _PG_init(void)
 	sp_kept_init();
 	sp_merge_init();
 	sp_lookup_init();
+	sp_agg_rewrite_init();
 }

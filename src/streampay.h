@@ -8,6 +8,8 @@
 
 #include "compat.h"
 
+#include "nodes/pg_list.h"
+
 #include "accrual.h"
 
 /* Relcache callback targets: reset cached state for relid (0 = all). */
@@ -52,6 +54,27 @@ extern void sp_merge_init(void);
 struct FunctionCallInfoBaseData;
 extern void sp_stream_from_row(struct FunctionCallInfoBaseData *fcinfo, int argno,
 							   sp_stream *s);
+
+/*
+ * Decode a stream passed as eight arguments from 'argno' on (id, status,
+ * rate_per_second, start_time, end_time, total_amount, last_settled_at,
+ * settled_amount), held to the same value rules; false when the row is
+ * missing (NULL status).  The status OIDs are cached in fn_extra.
+ */
+extern bool sp_stream_from_columns(struct FunctionCallInfoBaseData *fcinfo, int argno,
+								   sp_stream *s);
+
+/*
+ * Planner side of the column forms (row_support.c): the Vars of the eight
+ * columns above for a whole-row Var 'row' of relation 'relid', with their
+ * types in argtypes[0..7]; NIL when the relation lacks one of them.
+ */
+#define SP_PASSED_NCOLS 8
+struct Var;
+extern List *sp_row_column_vars(struct Var *row, Oid relid, Oid *argtypes);
+
+/* The planner hook that gives the sum aggregates the columns (agg_rewrite.c). */
+extern void sp_agg_rewrite_init(void);
 
 /* Settings (streampay.c). */
 extern char *sp_webhook_secret;

@@ -183,7 +183,11 @@ report() {
 		echo "  scan plus the row value streampay_sum_accrued(s, t) receives, the aggregate's limit."
 		echo "  The account is payer 0 with streams moved to it (payer changed with the triggers"
 		echo "  off) until exactly that many name it; both its plan and the fetch limit's read"
-		echo "  streams_payer_idx and streams_recipient_idx.  \`notify_on\` / \`notify_off\`: pause then"
+		echo "  streams_payer_idx and streams_recipient_idx.  Since 0.6.0 \`streampay\` runs on the"
+		echo "  row's columns (the planner hook; the warm-up repetition loads the library) and"
+		echo "  \`column_scan\` (the scan deforming those columns) is its limit; \`streampay_row_form\`"
+		echo "  is the aggregate over a subquery's row, which keeps the row form, as the first"
+		echo "  statement of a session without the library preloaded does.  \`notify_on\` / \`notify_off\`: pause then"
 		echo "  resume of every active stream as installed, at the transaction time, rolled back"
 		echo "  and followed by VACUUM: the NOTIFYs are queued, not delivered (that is at COMMIT)."
 		echo
@@ -678,12 +682,19 @@ SQL
 	READ_PRE=([streampay]=$W7_SERIAL [sum_per_row]=$W7_SERIAL [scan_limit]=$W7_SERIAL
 		[whole_row_scan]=$W7_SERIAL [streampay_parallel]=$W7_PARALLEL
 		[group_recipient]=$W7_SERIAL [group_recipient_hand]=$W7_SERIAL
-		[account]=$W7_SERIAL [account_fetch_limit]=$W7_SERIAL)
+		[account]=$W7_SERIAL [account_fetch_limit]=$W7_SERIAL
+		[column_scan]=$W7_SERIAL [streampay_row_form]=$W7_SERIAL)
 	READ_ROWS=([account]=$ACC_N [account_fetch_limit]=$ACC_N)
 	# whole_row_scan: the scan plus building the row value the aggregate
 	# takes (streampay_sum_accrued(s, t) receives the whole row; the planner
 	# support that gives streampay_accrued the columns does not apply to an
 	# aggregate): the limit of the aggregate as declared.
+	# Since 0.6.0 a planner hook gives the aggregate over a table row the
+	# columns instead (src/agg_rewrite.c): its limit is column_scan, the scan
+	# deforming the columns it reads (settled_amount is column 16) with the
+	# cheapest aggregate.  streampay_row_form is the aggregate over a
+	# subquery's row, which keeps the row form: what the first statement of
+	# a session gets before the library is loaded.
 	read_workload w7 "$ROWS" "" \
 		"streampay=$W7_AGG" \
 		"sum_per_row=SELECT sum(public.streampay_accrued(s, timestamp '$T')) FROM public.streams s" \
@@ -693,7 +704,9 @@ SQL
 		"group_recipient=SELECT recipient, public.streampay_sum_accrued(s, timestamp '$T') FROM public.streams s GROUP BY recipient" \
 		"group_recipient_hand=SELECT recipient, sum(public.streampay_accrued(s, timestamp '$T')) FROM public.streams s GROUP BY recipient" \
 		"account=$W7_ACCOUNT" \
-		"account_fetch_limit=$W7_FETCH"
+		"account_fetch_limit=$W7_FETCH" \
+		"column_scan=SELECT count(s.settled_amount) FROM public.streams s" \
+		"streampay_row_form=SELECT public.streampay_sum_accrued(s, timestamp '$T') FROM (SELECT * FROM public.streams OFFSET 0) s"
 	READ_PRE=() READ_ROWS=()
 
 	# NOTIFY: pause then resume every active stream as installed (C trigger

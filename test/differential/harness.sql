@@ -729,13 +729,25 @@ $$;
 
 -- The exact aggregates (0.5.0) against the reference: every live sequence
 -- row, in 13 groups, at the reference's extreme times and at random times,
--- serial and with a parallel plan forced.  Returns the groups that differ.
+-- serial and with a parallel plan forced, and in both forms (0.6.0): over
+-- the table's row, which the planner hook turns into
+-- streampay_sum_from_columns, and over a subquery's row, which keeps the
+-- row form.  Returns the groups that differ (and a plan that is not the
+-- form it should be).
 CREATE FUNCTION diff.check_aggregates(seed bigint) RETURNS bigint LANGUAGE plpgsql AS $$
 DECLARE
     bad bigint := 0;
     n   bigint;
     parallel boolean;
+    form text;
+    q text;
+    plan text;
 BEGIN
+    -- This runs as the first statement of a session: the planner hook is
+    -- there only once the library is loaded, so call one of its C
+    -- functions first (otherwise the first plan keeps the row form, with
+    -- the same sums, as README says).
+    PERFORM streampay_can_transition('active', 'paused');
     FOREACH parallel IN ARRAY ARRAY[false, true] LOOP
         IF parallel THEN
             SET LOCAL max_parallel_workers_per_gather = 2;
@@ -743,11 +755,12 @@ BEGIN
             SET LOCAL parallel_tuple_cost = 0;
             SET LOCAL min_parallel_table_scan_size = 0;
         END IF;
-        INSERT INTO diff.mismatch
-        SELECT 'aggregates', g, NULL,
-               format('group %s at %s (parallel %s): sums %s / %s / %s, reference %s / %s / %s',
-                      g, ref.ts(t_us), parallel, a1, c1, r1, a2, c2, r2)
-          FROM (SELECT q.c % 13 AS g, tt.t_us,
+        FOREACH form IN ARRAY ARRAY['columns', 'row'] LOOP
+        q := format($q$
+        SELECT 'aggregates', g, NULL::int,
+               format('group %%s at %%s (parallel %%s, %%s form): sums %%s / %%s / %%s, reference %%s / %%s / %%s',
+                      g, ref.ts(t_us), $2, $3, a1, c1, r1, a2, c2, r2)
+          FROM (SELECT q.c %% 13 AS g, tt.t_us,
                        streampay_sum_accrued(s, ref.ts(tt.t_us)) AS a1,
                        streampay_sum_claimable(s, ref.ts(tt.t_us)) AS c1,
                        streampay_sum_refundable(s, ref.ts(tt.t_us)) AS r1,
@@ -758,18 +771,31 @@ BEGIN
                        sum((q.st).total
                            - ref.accrued((q.st).status, (q.st).rate, (q.st).start_us, (q.st).end_us,
                                          (q.st).total, (q.st).settled, (q.st).lsa_us, tt.t_us)) AS r2
-                  FROM diff.seq q JOIN streams s ON s.id = q.id
+                  FROM diff.seq q JOIN %s s ON s.id = q.id
                        -- times from a function scan, not a temporary table: a
                        -- temporary table would keep the plan from going parallel
-                       CROSS JOIN (SELECT diff.tmin() + (diff.r(seed, k, 901)
-                                                          % (diff.tmax() - diff.tmin())) AS t_us
+                       CROSS JOIN (SELECT diff.tmin() + (diff.r($1, k, 901)
+                                                          %% (diff.tmax() - diff.tmin())) AS t_us
                                      FROM generate_series(1, 5) k
                                    UNION ALL SELECT diff.tmin() UNION ALL SELECT diff.tmax()) tt
                  WHERE q.alive
                  GROUP BY 1, 2) x
-         WHERE a1 IS DISTINCT FROM a2 OR c1 IS DISTINCT FROM c2 OR r1 IS DISTINCT FROM r2;
+         WHERE a1 IS DISTINCT FROM a2 OR c1 IS DISTINCT FROM c2 OR r1 IS DISTINCT FROM r2$q$,
+            CASE form WHEN 'columns' THEN 'streams' ELSE '(SELECT * FROM streams OFFSET 0)' END);
+        -- the form is the one named: the table's row is planned on the columns
+        plan := '';
+        FOR plan IN EXECUTE 'EXPLAIN (VERBOSE, COSTS OFF) ' || q USING seed, parallel, form LOOP
+            EXIT WHEN plan ~ 'streampay_sum_';
+        END LOOP;
+        IF (plan ~ 'streampay_sum_from_columns') IS DISTINCT FROM (form = 'columns') THEN
+            INSERT INTO diff.mismatch
+            VALUES ('aggregates', 0, NULL, format('the %s form (parallel %s) is planned as: %s', form, parallel, plan));
+            bad := bad + 1;
+        END IF;
+        EXECUTE 'INSERT INTO diff.mismatch ' || q USING seed, parallel, form;
         GET DIAGNOSTICS n = ROW_COUNT;
         bad := bad + n;
+        END LOOP;
     END LOOP;
     RETURN bad;
 END

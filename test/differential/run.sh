@@ -128,7 +128,7 @@ check reads $([ "$read_bad" -eq 0 ] && [ "$reads" -gt 0 ] && echo 1 || echo 0) \
 n=$(q -c "SELECT diff.check_aggregates($DIFF_SEED)") || die "the aggregate check did not run"
 groups=$(q -c "SELECT count(DISTINCT c % 13) FROM diff.seq WHERE alive")
 check aggregates $([ "$n" -eq 0 ] && [ "$groups" -gt 0 ] && echo 1 || echo 0) \
-	"streampay_sum_accrued/claimable/refundable over $groups groups of the sequences' rows at 7 times, serial and parallel: $n groups differ from the reference sums"
+	"streampay_sum_accrued/claimable/refundable over $groups groups of the sequences' rows at 7 times, serial and parallel, over the table row (planned on its columns) and a subquery row (row form): $n groups differ from the reference sums"
 
 q -F ' ' -c "SELECT '  operations: ' || string_agg(kind || ' ' || n || '/' || ok, ', ' ORDER BY kind)
                FROM (SELECT (w).kind, count(*) n, count(*) FILTER (WHERE cardinality((res).codes) = 0) ok
