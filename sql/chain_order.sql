@@ -53,6 +53,9 @@ SELECT pg_temp.brief(pg_temp.send(pg_temp.ev('c-3', 'stream_paused', '42', '2025
 SELECT streampay_accrued('42', '2025-01-02') AS by_chain_id,
        streampay_accrued(streampay_stream_id('42'), '2025-01-02') AS by_uuid,
        streampay_claimable('stream_456', '2025-01-01 00:00:10') AS claimable_456;
+-- the write helpers take the uuid: streampay_stream_id() names it (a SQL
+-- change: see section 4 for what that means for later webhook events)
+SELECT status, settled_amount FROM streampay_pause(streampay_stream_id('stream_456'), '2025-01-01 00:00:30');
 -- a uuid streamId is the row's id, as before 0.6.0
 SELECT pg_temp.brief(pg_temp.send(pg_temp.created('c-4', '30000000-0000-0000-0000-000000000001',
                                                  '2025-01-01T00:00:00Z', '1', '10')));
@@ -148,6 +151,10 @@ SELECT event_id, chain_ledger, chain_event_index, state
  ORDER BY occurred_at, COALESCE(chain_ledger, -1), COALESCE(chain_event_index, -1), event_id;
 SELECT event_type, chain_ledger, chain_event_index, rederived_event_id IS NOT NULL AS rederived
   FROM stream_events WHERE stream_id = streampay_stream_id('t') ORDER BY event_id;
+-- a negative rate is the event's format, not its position: refused, not parked
+SELECT pg_temp.send(pg_temp.ev('t-x', 'rate_changed', 't', '2025-01-01T00:02:00Z',
+                               '{"data": {"ratePerSecond": "-1"}}'));
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 -- a position is a non-negative JSON integer
 SELECT pg_temp.send(pg_temp.ev('t-x', 'stream_paused', 't', '2025-01-01T00:02:00Z', '{"ledger": -1}'));
 \echo SQLSTATE :LAST_ERROR_SQLSTATE

@@ -678,10 +678,12 @@ BEGIN
     WHEN 'settled' THEN
         PERFORM @extschema@.streampay_event_amount(d OPERATOR(pg_catalog.->>) 'amount', 'data.amount', v_event_id);
     WHEN 'rate_changed' THEN
-        IF @extschema@.streampay_event_amount(d OPERATOR(pg_catalog.->>) 'ratePerSecond',
-                                              'data.ratePerSecond', v_event_id) IS NULL THEN
+        -- a rate is never negative: that is the event's format, not its position
+        v_amount := @extschema@.streampay_event_amount(d OPERATOR(pg_catalog.->>) 'ratePerSecond',
+                                                       'data.ratePerSecond', v_event_id);
+        IF v_amount IS NULL OR v_amount OPERATOR(pg_catalog.<) 0 THEN
             RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
-                MESSAGE = pg_catalog.format('webhook event %s: rate_changed needs data.ratePerSecond', v_event_id);
+                MESSAGE = pg_catalog.format('webhook event %s: rate_changed needs a non-negative data.ratePerSecond', v_event_id);
         END IF;
     WHEN 'topped_up' THEN
         -- a top-up adds: a negative amount would be a reduction logged as a top-up
