@@ -746,7 +746,7 @@ BEGIN
         IF FOUND THEN
             v_ids := ARRAY[v_stream_id];
         ELSE
-        SELECT pg_catalog.array_agg(s.id), pg_catalog.min(s.chain_id) INTO v_ids, v_family
+        SELECT pg_catalog.array_agg(s.id ORDER BY s.id), pg_catalog.min(s.chain_id) INTO v_ids, v_family
           FROM @extschema@.streams s
          WHERE s.chain_stream_id OPERATOR(pg_catalog.=) v_key
            AND (v_chain IS NULL OR s.chain_id OPERATOR(pg_catalog.=) v_chain)
