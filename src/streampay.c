@@ -14,6 +14,7 @@
 
 #include "kept.h"
 #include "streampay.h"
+#include "citus.h"
 
 SP_MODULE_MAGIC;
 
@@ -32,6 +33,7 @@ char	   *sp_event_source = NULL;
 char	   *sp_external_event_id = NULL;
 char	   *sp_event_transaction_hash = NULL;
 char	   *sp_event_payload_digest = NULL;
+char	   *sp_event_actor = NULL;
 bool		sp_allow_event_purge = false;
 
 /* announce each ledger event with NOTIFY streampay_events (0.5.0) */
@@ -44,6 +46,7 @@ streampay_relcache_callback(Datum arg, Oid relid)
 	sp_lookup_invalidate(relid);
 	sp_chains_invalidate(relid);
 	sp_ledger_invalidate(relid);
+	sp_citus_invalidate(relid);
 }
 
 static void
@@ -92,6 +95,9 @@ _PG_init(void)
 	define_internal_string("streampay.event_payload_digest",
 						   "Internal: SHA-256 (hex) of the webhook payload being applied.",
 						   &sp_event_payload_digest);
+	define_internal_string("streampay.event_actor",
+						   "Internal: the role that called streampay_ingest (what the ledger records as actor on every node of a Citus cluster).",
+						   &sp_event_actor);
 	DefineCustomBoolVariable("streampay.allow_event_purge",
 							 "Internal: lets streampay_purge_events() delete ledger rows.",
 							 NULL, &sp_allow_event_purge, false, PGC_SUSET,

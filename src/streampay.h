@@ -61,6 +61,7 @@ extern char *sp_event_source;
 extern char *sp_external_event_id;
 extern char *sp_event_transaction_hash;
 extern char *sp_event_payload_digest;
+extern char *sp_event_actor;
 extern bool sp_allow_event_purge;
 extern bool sp_notify;
 

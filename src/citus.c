@@ -1,0 +1,392 @@
+/*
+ * citus.c
+ *	  Citus support, detected at run time.
+ *
+ * On a Citus cluster the extension's streams and stream_events are
+ * distributed tables: on the coordinator they are empty shells, and the
+ * rows live in shards on the workers (streams_102008, stream_events_102040,
+ * ...), where the row triggers fire.  Three things in streampay find
+ * tables by name and need to know that:
+ *
+ *   - the ledger trigger accepts only the extension's own streams; on a
+ *     worker it fires on a shard of it, and must append to the colocated
+ *     shard of stream_events (ledger.c);
+ *   - the id forms look a stream up in the local heap by primary key; on a
+ *     node that holds the stream's shard they scan that shard, elsewhere
+ *     (the coordinator) they let Citus route a query (lookup.c);
+ *   - nothing else: the column lookups are by name already (stream_row.c).
+ *
+ * Nothing here includes a Citus header or links against Citus: the answers
+ * come from Citus' catalog tables in pg_catalog (pg_dist_partition,
+ * pg_dist_shard, pg_dist_placement, pg_dist_local_group), read with SPI and
+ * cached; without them every function here says "not Citus" and streampay
+ * behaves as it always did.  Citus invalidates the relcache entry of a
+ * distributed table whenever its shards or placements change (a shard
+ * move, a rebalance, a split), and streampay's relcache callback then drops
+ * what is cached here.
+ *
+ * Shard names are <table>_<shardid> (Citus shortens longer names with a
+ * hash, which streampay's short table names never reach).  A hash-
+ * distributed uuid column is hashed with uuid's default hash function,
+ * uuid_hash, into int32 ranges [shardminvalue, shardmaxvalue].
+ */
+#include "compat.h"
+
+#include <limits.h>
+
+#include "access/htup_details.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_namespace.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/syscache.h"
+#include "utils/uuid.h"
+
+#include "citus.h"
+#include "errors.h"
+
+/* what a distributed-or-not answer was cached for */
+#define DIST_SLOTS 8
+typedef struct DistEntry
+{
+	Oid			relid;
+	bool		distributed;
+} DistEntry;
+static DistEntry dist_cache[DIST_SLOTS];
+static int	dist_next = 0;
+
+/* shard relations verified as placements of a logical table */
+#define SHARD_SLOTS 32
+typedef struct ShardEntry
+{
+	Oid			relid;			/* the shard relation */
+	Oid			logical;
+	int64		shardid;		/* 0: verified not to be a shard */
+} ShardEntry;
+static ShardEntry shard_cache[SHARD_SLOTS];
+static int	shard_next = 0;
+
+/* the shard intervals of one hash-distributed table, with local placements */
+typedef struct Intervals
+{
+	bool		valid;
+	Oid			logical;
+	int			n;
+	int32	   *min;
+	int32	   *max;
+	int64	   *shardid;
+	bool	   *local;
+	MemoryContext cxt;
+} Intervals;
+static Intervals intervals;
+
+/* bumped by every invalidation that concerns this file's caches */
+static uint64 generation = 0;
+
+void
+sp_citus_invalidate(Oid relid)
+{
+	bool		hit = relid == InvalidOid || relid == intervals.logical;
+
+	for (int i = 0; i < DIST_SLOTS; i++)
+		if (relid == InvalidOid || dist_cache[i].relid == relid)
+		{
+			dist_cache[i].relid = InvalidOid;
+			hit = true;
+		}
+	for (int i = 0; i < SHARD_SLOTS; i++)
+		if (relid == InvalidOid || shard_cache[i].relid == relid ||
+			shard_cache[i].logical == relid)
+		{
+			shard_cache[i].relid = InvalidOid;
+			hit = true;
+		}
+	if (hit)
+	{
+		intervals.valid = false;
+		generation++;
+	}
+}
+
+bool
+sp_citus_installed(void)
+{
+	/* a syscache lookup: cheap enough to ask every time */
+	return OidIsValid(get_relname_relid("pg_dist_partition", PG_CATALOG_NAMESPACE)) &&
+		OidIsValid(get_relname_relid("pg_dist_shard", PG_CATALOG_NAMESPACE));
+}
+
+static void
+spi_connect(void)
+{
+	if (SPI_connect() != SPI_OK_CONNECT)
+		ereport(ERROR,
+				(errcode(ERRCODE_INTERNAL_ERROR),
+				 errmsg("streampay: SPI_connect failed")));
+}
+
+static void
+spi_select(const char *query, int nargs, Oid *argtypes, Datum *args)
+{
+	int			rc = SPI_execute_with_args(query, nargs, argtypes, args, NULL, true, 0);
+
+	if (rc != SPI_OK_SELECT)
+		ereport(ERROR,
+				(errcode(ERRCODE_INTERNAL_ERROR),
+				 errmsg("streampay: reading the Citus catalog returned SPI code %d", rc)));
+}
+
+bool
+sp_citus_distributed(Oid relid)
+{
+	Oid			argtypes[1] = {OIDOID};
+	Datum		args[1] = {ObjectIdGetDatum(relid)};
+	bool		distributed;
+
+	if (!OidIsValid(relid) || !sp_citus_installed())
+		return false;
+	for (int i = 0; i < DIST_SLOTS; i++)
+		if (dist_cache[i].relid == relid)
+			return dist_cache[i].distributed;
+
+	spi_connect();
+	spi_select("SELECT 1 FROM pg_catalog.pg_dist_partition"
+			   " WHERE logicalrelid::pg_catalog.oid OPERATOR(pg_catalog.=) $1",
+			   1, argtypes, args);
+	distributed = SPI_processed > 0;
+	SPI_finish();
+
+	dist_cache[dist_next].relid = relid;
+	dist_cache[dist_next].distributed = distributed;
+	dist_next = (dist_next + 1) % DIST_SLOTS;
+	return distributed;
+}
+
+static char *
+shard_name(Oid logical, int64 shardid)
+{
+	char	   *relname = get_rel_name(logical);
+
+	if (relname == NULL)
+		return NULL;
+	return psprintf("%s_" INT64_FORMAT, relname, shardid);
+}
+
+int64
+sp_citus_shard_of(Relation rel, Oid logical)
+{
+	Oid			relid = RelationGetRelid(rel);
+	const char *name = RelationGetRelationName(rel);
+	char	   *lname;
+	size_t		llen;
+	const char *digits;
+	int64		shardid = 0;
+	HeapTuple	tup;
+	Oid			owner = InvalidOid;
+
+	if (!OidIsValid(logical) || !sp_citus_installed())
+		return 0;
+	for (int i = 0; i < SHARD_SLOTS; i++)
+		if (shard_cache[i].relid == relid && shard_cache[i].logical == logical)
+			return shard_cache[i].shardid;
+
+	/* <logical>_<digits>, in the logical table's schema, with its owner */
+	lname = get_rel_name(logical);
+	llen = lname ? strlen(lname) : 0;
+	if (lname != NULL && strncmp(name, lname, llen) == 0 && name[llen] == '_' &&
+		name[llen + 1] != '\0' &&
+		RelationGetNamespace(rel) == get_rel_namespace(logical))
+	{
+		bool		all_digits = true;
+
+		digits = name + llen + 1;
+		for (const char *p = digits; *p; p++)
+			all_digits &= (*p >= '0' && *p <= '9');
+		if (all_digits && strlen(digits) <= 18)
+			shardid = strtoi64(digits, NULL, 10);
+	}
+	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(logical));
+	if (HeapTupleIsValid(tup))
+	{
+		owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
+		ReleaseSysCache(tup);
+	}
+	if (shardid > 0 && owner != rel->rd_rel->relowner)
+		shardid = 0;
+
+	/* and registered in pg_dist_shard as a shard of it */
+	if (shardid > 0)
+	{
+		Oid			argtypes[2] = {INT8OID, OIDOID};
+		Datum		args[2] = {Int64GetDatum(shardid), ObjectIdGetDatum(logical)};
+
+		spi_connect();
+		spi_select("SELECT 1 FROM pg_catalog.pg_dist_shard"
+				   " WHERE shardid OPERATOR(pg_catalog.=) $1"
+				   "   AND logicalrelid::pg_catalog.oid OPERATOR(pg_catalog.=) $2",
+				   2, argtypes, args);
+		if (SPI_processed == 0)
+			shardid = 0;
+		SPI_finish();
+	}
+
+	shard_cache[shard_next].relid = relid;
+	shard_cache[shard_next].logical = logical;
+	shard_cache[shard_next].shardid = shardid;
+	shard_next = (shard_next + 1) % SHARD_SLOTS;
+	return shardid;
+}
+
+Oid
+sp_citus_colocated_shard(int64 shardid, Oid source_logical, Oid target, const char *what)
+{
+	Oid			argtypes[3] = {INT8OID, OIDOID, OIDOID};
+	Datum		args[3] = {Int64GetDatum(shardid), ObjectIdGetDatum(source_logical),
+	ObjectIdGetDatum(target)};
+	int64		target_shard = 0;
+	char	   *name;
+	Oid			relid;
+
+	if (!sp_citus_distributed(target))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("ledger of \"%s\": %s is distributed with Citus but %s is not",
+						what, get_rel_name(source_logical), get_rel_name(target)),
+				 errdetail("The ledger of a stream must live on the node that holds the stream."),
+				 errhint("SELECT create_distributed_table('%s', 'stream_id', colocate_with => '%s');",
+						 get_rel_name(target), get_rel_name(source_logical))));
+
+	spi_connect();
+	spi_select("SELECT e.shardid"
+			   "  FROM pg_catalog.pg_dist_shard s"
+			   "  JOIN pg_catalog.pg_dist_partition ps"
+			   "    ON ps.logicalrelid OPERATOR(pg_catalog.=) s.logicalrelid"
+			   "  JOIN pg_catalog.pg_dist_partition pe"
+			   "    ON pe.logicalrelid::pg_catalog.oid OPERATOR(pg_catalog.=) $3"
+			   "   AND pe.colocationid OPERATOR(pg_catalog.=) ps.colocationid"
+			   "  JOIN pg_catalog.pg_dist_shard e"
+			   "    ON e.logicalrelid OPERATOR(pg_catalog.=) pe.logicalrelid"
+			   "   AND e.shardminvalue OPERATOR(pg_catalog.=) s.shardminvalue"
+			   "   AND e.shardmaxvalue OPERATOR(pg_catalog.=) s.shardmaxvalue"
+			   " WHERE s.shardid OPERATOR(pg_catalog.=) $1"
+			   "   AND s.logicalrelid::pg_catalog.oid OPERATOR(pg_catalog.=) $2",
+			   3, argtypes, args);
+	if (SPI_processed == 1)
+	{
+		bool		isnull;
+		Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+
+		if (!isnull)
+			target_shard = DatumGetInt64(d);
+	}
+	SPI_finish();
+
+	if (target_shard == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("ledger of \"%s\": %s is not colocated with %s",
+						what, get_rel_name(target), get_rel_name(source_logical)),
+				 errdetail("Shard " INT64_FORMAT " of %s has no shard of %s with the same hash range in the same colocation group.",
+						   shardid, get_rel_name(source_logical), get_rel_name(target)),
+				 errhint("Distribute %s by stream_id with colocate_with => '%s'.",
+						 get_rel_name(target), get_rel_name(source_logical))));
+
+	name = shard_name(target, target_shard);
+	relid = name ? get_relname_relid(name, get_rel_namespace(target)) : InvalidOid;
+	if (!OidIsValid(relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("ledger of \"%s\": shard " INT64_FORMAT " of %s is not on this node",
+						what, target_shard, get_rel_name(target)),
+				 errdetail("Shard " INT64_FORMAT " of %s is here, its colocated ledger shard is not.",
+						   shardid, get_rel_name(source_logical))));
+	return relid;
+}
+
+/* (re)load the shard intervals of logical, with which of them are placed here */
+static void
+load_intervals(Oid logical)
+{
+	Oid			argtypes[1] = {OIDOID};
+	Datum		args[1] = {ObjectIdGetDatum(logical)};
+	uint64		gen;
+
+	for (;;)
+	{
+		MemoryContext old;
+		int			n;
+
+		gen = generation;
+		intervals.valid = false;
+		if (intervals.cxt == NULL)
+			intervals.cxt = AllocSetContextCreate(CacheMemoryContext, "streampay citus shards",
+												  ALLOCSET_SMALL_SIZES);
+		MemoryContextReset(intervals.cxt);
+
+		spi_connect();
+		spi_select("SELECT s.shardid, s.shardminvalue::pg_catalog.int4, s.shardmaxvalue::pg_catalog.int4,"
+				   "       EXISTS (SELECT 1 FROM pg_catalog.pg_dist_placement p, pg_catalog.pg_dist_local_group g"
+				   "                WHERE p.shardid OPERATOR(pg_catalog.=) s.shardid"
+				   "                  AND p.groupid OPERATOR(pg_catalog.=) g.groupid"
+				   "                  AND p.shardstate OPERATOR(pg_catalog.=) 1)"
+				   "  FROM pg_catalog.pg_dist_shard s"
+				   "  JOIN pg_catalog.pg_dist_partition d"
+				   "    ON d.logicalrelid OPERATOR(pg_catalog.=) s.logicalrelid"
+				   " WHERE s.logicalrelid::pg_catalog.oid OPERATOR(pg_catalog.=) $1"
+				   "   AND d.partmethod OPERATOR(pg_catalog.=) 'h'"
+				   " ORDER BY 2",
+				   1, argtypes, args);
+		n = (int) SPI_processed;
+		old = MemoryContextSwitchTo(intervals.cxt);
+		intervals.min = palloc((n + 1) * sizeof(int32));
+		intervals.max = palloc((n + 1) * sizeof(int32));
+		intervals.shardid = palloc((n + 1) * sizeof(int64));
+		intervals.local = palloc((n + 1) * sizeof(bool));
+		MemoryContextSwitchTo(old);
+		for (int i = 0; i < n; i++)
+		{
+			HeapTuple	t = SPI_tuptable->vals[i];
+			TupleDesc	d = SPI_tuptable->tupdesc;
+			bool		isnull;
+
+			intervals.shardid[i] = DatumGetInt64(SPI_getbinval(t, d, 1, &isnull));
+			intervals.min[i] = DatumGetInt32(SPI_getbinval(t, d, 2, &isnull));
+			intervals.max[i] = DatumGetInt32(SPI_getbinval(t, d, 3, &isnull));
+			intervals.local[i] = DatumGetBool(SPI_getbinval(t, d, 4, &isnull));
+		}
+		SPI_finish();
+		intervals.n = n;
+		intervals.logical = logical;
+		/* an invalidation that arrived while reading: read again */
+		if (gen == generation)
+			break;
+	}
+	intervals.valid = true;
+}
+
+Oid
+sp_citus_local_shard_for(Oid logical, Datum id)
+{
+	int32		hash = DatumGetInt32(DirectFunctionCall1(uuid_hash, id));
+
+	if (!intervals.valid || intervals.logical != logical)
+		load_intervals(logical);
+	for (int i = 0; i < intervals.n; i++)
+	{
+		if (hash < intervals.min[i] || hash > intervals.max[i])
+			continue;
+		if (!intervals.local[i])
+			return InvalidOid;
+		{
+			char	   *name = shard_name(logical, intervals.shardid[i]);
+
+			return name ? get_relname_relid(name, get_rel_namespace(logical)) : InvalidOid;
+		}
+	}
+	return InvalidOid;
+}
