@@ -311,3 +311,45 @@ BEGIN
         'lastSettledAt', v_after.last_settled_at);
 END
 $$;
+
+-- Retention on a Citus cluster: the append-only trigger that lets the
+-- purge through fires on the workers, so the switch is made with SET LOCAL,
+-- which Citus forwards to them (citus.propagate_set_commands = 'local');
+-- set_config() stayed on the coordinator and the purge was refused there.
+-- Citus forwards a SET LOCAL made inside a function only while a query is
+-- executing (its "inside a UDF" test), hence the helper called by PERFORM.
+CREATE FUNCTION @extschema@.streampay_allow_event_purge(allow boolean) RETURNS void
+    LANGUAGE plpgsql VOLATILE STRICT
+    SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    EXECUTE pg_catalog.format('SET LOCAL streampay.allow_event_purge = %L',
+                              CASE WHEN allow THEN 'on' ELSE 'off' END);
+END
+$$;
+REVOKE ALL ON FUNCTION @extschema@.streampay_allow_event_purge(boolean) FROM PUBLIC;
+COMMENT ON FUNCTION @extschema@.streampay_allow_event_purge(boolean) IS
+    'Internal: the purge switch of streampay_purge_events, on every node of a Citus cluster';
+
+CREATE OR REPLACE FUNCTION @extschema@.streampay_purge_events(older_than timestamp) RETURNS bigint
+    LANGUAGE plpgsql VOLATILE STRICT
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    n bigint;
+BEGIN
+    IF NOT (SELECT r.rolsuper FROM pg_catalog.pg_roles r
+             WHERE r.rolname OPERATOR(pg_catalog.=) CURRENT_USER) THEN
+        RAISE EXCEPTION USING ERRCODE = 'insufficient_privilege',
+            MESSAGE = 'only superusers may purge stream_events';
+    END IF;
+    -- the append-only trigger lets this transaction-local, superuser-only
+    -- setting through
+    PERFORM @extschema@.streampay_allow_event_purge(true);
+    DELETE FROM @extschema@.stream_events e
+     WHERE e.recorded_at OPERATOR(pg_catalog.<) older_than;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    PERFORM @extschema@.streampay_allow_event_purge(false);
+    RETURN n;
+END
+$$;

@@ -25,6 +25,17 @@
  * move, a rebalance, a split), and streampay's relcache callback then drops
  * what is cached here.
  *
+ * One more thing breaks in queries Citus pushes down: Citus writes a
+ * whole-row reference (streampay_accrued(s, t), streampay_sum_accrued(s, t))
+ * into the worker's query as "s.*" of the shard, whose row type is the
+ * shard's (streams_102008), not streams, and the worker finds no function
+ * streampay_accrued(streams_102008, timestamp) (42883).  A planner hook,
+ * ahead of Citus', rewrites such arguments before Citus sees the query:
+ * the money row forms into their column form (what the planner support
+ * function does on one node), any other function or aggregate argument
+ * into ROW(s.id, s.payer, ...)::streams, which the worker reads back as a
+ * streams row.
+ *
  * Shard names are <table>_<shardid> (Citus shortens longer names with a
  * hash, which streampay's short table names never reach).  A hash-
  * distributed uuid column is hashed with uuid's default hash function,
@@ -39,7 +50,12 @@
 #include "catalog/pg_class.h"
 #include "catalog/pg_namespace.h"
 #include "catalog/pg_type.h"
+#include "access/table.h"
 #include "executor/spi.h"
+#include "nodes/makefuncs.h"
+#include "nodes/nodeFuncs.h"
+#include "optimizer/planner.h"
+#include "parser/parsetree.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -49,6 +65,7 @@
 
 #include "citus.h"
 #include "errors.h"
+#include "streampay.h"
 
 /* what a distributed-or-not answer was cached for */
 #define DIST_SLOTS 8
@@ -141,12 +158,15 @@ spi_select(const char *query, int nargs, Oid *argtypes, Datum *args)
 				 errmsg("streampay: reading the Citus catalog returned SPI code %d", rc)));
 }
 
+/* while reading the Citus catalog: its own queries are not rewritten */
+static int	reading_catalog = 0;
+
 bool
 sp_citus_distributed(Oid relid)
 {
 	Oid			argtypes[1] = {OIDOID};
 	Datum		args[1] = {ObjectIdGetDatum(relid)};
-	bool		distributed;
+	bool		distributed = false;
 
 	if (!OidIsValid(relid) || !sp_citus_installed())
 		return false;
@@ -154,12 +174,21 @@ sp_citus_distributed(Oid relid)
 		if (dist_cache[i].relid == relid)
 			return dist_cache[i].distributed;
 
-	spi_connect();
-	spi_select("SELECT 1 FROM pg_catalog.pg_dist_partition"
-			   " WHERE logicalrelid::pg_catalog.oid OPERATOR(pg_catalog.=) $1",
-			   1, argtypes, args);
-	distributed = SPI_processed > 0;
-	SPI_finish();
+	reading_catalog++;
+	PG_TRY();
+	{
+		spi_connect();
+		spi_select("SELECT 1 FROM pg_catalog.pg_dist_partition"
+				   " WHERE logicalrelid::pg_catalog.oid OPERATOR(pg_catalog.=) $1",
+				   1, argtypes, args);
+		distributed = SPI_processed > 0;
+		SPI_finish();
+	}
+	PG_FINALLY();
+	{
+		reading_catalog--;
+	}
+	PG_END_TRY();
 
 	dist_cache[dist_next].relid = relid;
 	dist_cache[dist_next].distributed = distributed;
@@ -389,4 +418,163 @@ sp_citus_local_shard_for(Oid logical, Datum id)
 		}
 	}
 	return InvalidOid;
+}
+
+/*
+ * The planner hook: whole-row references to a distributed table, as
+ * arguments of a function or an aggregate, become their columns (the money
+ * row forms) or a ROW(...) of the table's row type, so that the query Citus
+ * writes for a shard names no shard row type.
+ */
+typedef struct RowVarContext
+{
+	List	   *queries;		/* the query levels, innermost first */
+	bool		changed;
+} RowVarContext;
+
+static planner_hook_type prev_planner = NULL;
+
+/* the distributed table whose whole row var is, or InvalidOid */
+static Oid
+distributed_row(Var *var, RowVarContext *cx)
+{
+	Query	   *q;
+	RangeTblEntry *rte;
+
+	if (!IsA(var, Var) || var->varattno != 0 ||
+		var->varlevelsup >= (Index) list_length(cx->queries))
+		return InvalidOid;
+	q = (Query *) list_nth(cx->queries, var->varlevelsup);
+	if (var->varno < 1 || var->varno > list_length(q->rtable))
+		return InvalidOid;
+	rte = rt_fetch(var->varno, q->rtable);
+	if (rte->rtekind != RTE_RELATION || get_rel_type_id(rte->relid) != var->vartype ||
+		get_rel_namespace(rte->relid) == PG_CATALOG_NAMESPACE ||
+		!sp_citus_distributed(rte->relid))
+		return InvalidOid;
+	return rte->relid;
+}
+
+/* ROW(var.col1, var.col2, ...)::the table's row type */
+static Node *
+row_of_columns(Var *var, Oid relid)
+{
+	Relation	rel = table_open(relid, AccessShareLock);
+	TupleDesc	desc = RelationGetDescr(rel);
+	RowExpr    *row = makeNode(RowExpr);
+
+	for (int i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+
+		if (att->attisdropped)
+			row->args = lappend(row->args, makeNullConst(INT4OID, -1, InvalidOid));
+		else
+		{
+			Var		   *col = makeVar(var->varno, att->attnum, att->atttypid, att->atttypmod,
+									  att->attcollation, var->varlevelsup);
+
+			sp_copy_var_markings(col, var);
+			row->args = lappend(row->args, col);
+			row->colnames = lappend(row->colnames, makeString(pstrdup(NameStr(att->attname))));
+		}
+	}
+	row->row_typeid = var->vartype;
+	row->row_format = COERCE_EXPLICIT_CAST;
+	row->location = -1;
+	table_close(rel, NoLock);
+	return (Node *) row;
+}
+
+static Node *rowvar_mutator(Node *node, RowVarContext *cx);
+
+static Node *
+rowvar_arg(Node *arg, RowVarContext *cx)
+{
+	Oid			relid = arg != NULL && IsA(arg, Var) ?
+		distributed_row((Var *) arg, cx) : InvalidOid;
+
+	if (!OidIsValid(relid))
+		return arg;
+	cx->changed = true;
+	return row_of_columns((Var *) arg, relid);
+}
+
+static Node *
+rowvar_mutator(Node *node, RowVarContext *cx)
+{
+	if (node == NULL)
+		return NULL;
+	if (IsA(node, Query))
+	{
+		Query	   *q = (Query *) node;
+
+		cx->queries = lcons(q, cx->queries);
+		q = query_tree_mutator(q, rowvar_mutator, cx, 0);
+		cx->queries = list_delete_first(cx->queries);
+		return (Node *) q;
+	}
+	if (IsA(node, FuncExpr))
+	{
+		FuncExpr   *f = (FuncExpr *) expression_tree_mutator(node, rowvar_mutator, cx);
+		ListCell   *lc;
+
+		if (f->args != NIL && IsA(linitial(f->args), Var))
+		{
+			Var		   *row = (Var *) linitial(f->args);
+			Oid			relid = distributed_row(row, cx);
+
+			if (OidIsValid(relid) && row->varlevelsup == 0)
+			{
+				Node	   *cols = sp_row_form_on_columns(f, row, relid);
+
+				if (cols != NULL)
+				{
+					cx->changed = true;
+					return cols;
+				}
+			}
+		}
+		foreach(lc, f->args)
+			lfirst(lc) = rowvar_arg((Node *) lfirst(lc), cx);
+		return (Node *) f;
+	}
+	if (IsA(node, Aggref))
+	{
+		Aggref	   *a = (Aggref *) expression_tree_mutator(node, rowvar_mutator, cx);
+		ListCell   *lc;
+
+		foreach(lc, a->args)
+		{
+			TargetEntry *te = lfirst_node(TargetEntry, lc);
+
+			te->expr = (Expr *) rowvar_arg((Node *) te->expr, cx);
+		}
+		return (Node *) a;
+	}
+	return expression_tree_mutator(node, rowvar_mutator, cx);
+}
+
+static PlannedStmt *
+citus_planner(Query *parse, const char *query_string, int cursorOptions,
+			  ParamListInfo boundParams)
+{
+	if (reading_catalog == 0 && sp_citus_installed())
+	{
+		RowVarContext cx = {NIL, false};
+		Query	   *copy = (Query *) rowvar_mutator((Node *) copyObject(parse), &cx);
+
+		if (cx.changed)
+			parse = copy;
+	}
+	if (prev_planner)
+		return prev_planner(parse, query_string, cursorOptions, boundParams);
+	return standard_planner(parse, query_string, cursorOptions, boundParams);
+}
+
+void
+sp_citus_init(void)
+{
+	prev_planner = planner_hook;
+	planner_hook = citus_planner;
 }

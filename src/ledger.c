@@ -929,6 +929,19 @@ streampay_ledger_trigger(PG_FUNCTION_ARGS)
 		}
 	}
 
+	/*
+	 * Citus: PostgreSQL cannot PREPARE a transaction that sent NOTIFY, and
+	 * Citus commits a write on several nodes with two-phase commit, so a
+	 * NOTIFY from a worker would make such writes fail (and a listener on
+	 * the coordinator would never hear it).  Refused up front, with the fix.
+	 */
+	if (nrows > 0 && w->on_shard && sp_notify)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("stream %s: streampay.notify is on on a Citus worker", sp_id_text(id)),
+				 errdetail("A worker cannot announce ledger events: PostgreSQL cannot prepare a transaction that sent NOTIFY, and Citus commits writes on several nodes with two-phase commit."),
+				 errhint("Set streampay.notify = off on every worker (ALTER SYSTEM, then reload); read new events from stream_events instead.")));
+
 	if (nrows > 0)
 		ledger_append(w, map, nv, nn, &old, &new, occurred, has_from, webhook, actor, rows, nrows);
 

@@ -82,11 +82,6 @@ streampay_row_support(PG_FUNCTION_ARGS)
 	Var		   *row;
 	RangeTblEntry *rte;
 	Oid			relid;
-	int			kind;
-	List	   *args;
-	Oid			argtypes[FROM_COLUMNS_NARGS];
-	Oid			target;
-	char	   *nspname;
 
 	if (!IsA(rawreq, SupportRequestSimplify))
 		PG_RETURN_POINTER(NULL);
@@ -104,9 +99,30 @@ streampay_row_support(PG_FUNCTION_ARGS)
 	relid = typeidTypeRelid(row->vartype);
 	if (rte->rtekind != RTE_RELATION || !OidIsValid(relid) || rte->relid != relid)
 		PG_RETURN_POINTER(NULL);
+	PG_RETURN_POINTER(sp_row_form_on_columns(fcall, row, relid));
+}
+
+/*
+ * The money row form fcall, whose first argument is the whole-row Var row
+ * of table relid, as a call of streampay_accrual_from_columns on that row's
+ * columns; NULL when fcall is not a money row form or relid lacks a column.
+ * Also used before Citus plans a query (citus.c).
+ */
+Node *
+sp_row_form_on_columns(FuncExpr *fcall, Var *row, Oid relid)
+{
+	int			kind;
+	List	   *args;
+	Oid			argtypes[FROM_COLUMNS_NARGS];
+	Oid			target;
+	char	   *nspname;
+
+	if (list_length(fcall->args) < 1 || list_length(fcall->args) > 2 ||
+		linitial(fcall->args) != (void *) row)
+		return NULL;
 	kind = money_kind(fcall->funcid);
 	if (kind < 0)
-		PG_RETURN_POINTER(NULL);
+		return NULL;
 
 	args = list_make1(makeConst(INT4OID, -1, InvalidOid, sizeof(int32),
 								Int32GetDatum(kind), false, true));
@@ -120,7 +136,7 @@ streampay_row_support(PG_FUNCTION_ARGS)
 		Var		   *col;
 
 		if (attnum == InvalidAttrNumber)
-			PG_RETURN_POINTER(NULL);
+			return NULL;
 
 		get_atttypetypmodcoll(relid, attnum, &type, &typmod, &collation);
 		col = makeVar(row->varno, attnum, type, typmod, collation, 0);
@@ -139,8 +155,8 @@ streampay_row_support(PG_FUNCTION_ARGS)
 									   makeString("streampay_accrual_from_columns")),
 							FROM_COLUMNS_NARGS, argtypes, true);
 	if (!OidIsValid(target))
-		PG_RETURN_POINTER(NULL);
+		return NULL;
 
-	PG_RETURN_POINTER(makeFuncExpr(target, fcall->funcresulttype, args, InvalidOid,
-								   InvalidOid, COERCE_EXPLICIT_CALL));
+	return (Node *) makeFuncExpr(target, fcall->funcresulttype, args, InvalidOid,
+								 InvalidOid, COERCE_EXPLICIT_CALL);
 }

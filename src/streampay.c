@@ -111,6 +111,7 @@ _PG_init(void)
 	MarkGUCPrefixReserved("streampay");
 
 	CacheRegisterRelcacheCallback(streampay_relcache_callback, (Datum) 0);
+	sp_citus_init();
 	sp_kept_init();
 	sp_merge_init();
 	sp_lookup_init();

@@ -74,4 +74,16 @@ extern bool sp_notify;
 extern bool sp_lookup_stream(Oid nsp, Datum id, sp_stream *out, void **state,
 							 MemoryContext state_cxt);
 
+/*
+ * A money row form (streampay_accrued/claimable/refundable(row [, t])) on
+ * the whole-row Var 'row' of table relid, rewritten to the columns form;
+ * NULL when it is not one (row_support.c).
+ */
+struct FuncExpr;
+struct Var;
+extern struct Node *sp_row_form_on_columns(struct FuncExpr *fcall, struct Var *row, Oid relid);
+
+/* Citus support's planner hook (citus.c) */
+extern void sp_citus_init(void);
+
 #endif							/* STREAMPAY_H */
