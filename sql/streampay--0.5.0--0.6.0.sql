@@ -34,13 +34,18 @@ CREATE FUNCTION @extschema@.streampay_event_context(external_event_id text,
     LANGUAGE plpgsql VOLATILE STRICT
     SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+    distributed boolean := false;
 BEGIN
-    -- on a Citus cluster the workers must receive these settings
-    IF pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL
-       AND pg_catalog.current_setting('citus.propagate_set_commands', true)
-           IS DISTINCT FROM 'local'
-       AND EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition p
-                    WHERE p.logicalrelid OPERATOR(pg_catalog.=) '@extschema@.streams'::pg_catalog.regclass) THEN
+    -- on a Citus cluster the workers must receive these settings (Citus'
+    -- catalog is read with EXECUTE: without Citus it does not exist)
+    IF pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL THEN
+        EXECUTE 'SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition p
+                                 WHERE p.logicalrelid OPERATOR(pg_catalog.=) $1)'
+           INTO distributed USING '@extschema@.streams'::pg_catalog.regclass;
+    END IF;
+    IF distributed AND pg_catalog.current_setting('citus.propagate_set_commands', true)
+                       IS DISTINCT FROM 'local' THEN
         RAISE EXCEPTION USING ERRCODE = 'object_not_in_prerequisite_state',
             MESSAGE = pg_catalog.format('webhook event %s: streams is distributed with Citus, but citus.propagate_set_commands is not ''local''',
                                         external_event_id),

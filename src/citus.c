@@ -33,8 +33,8 @@
  * ahead of Citus', rewrites such arguments before Citus sees the query:
  * the money row forms into their column form (what the planner support
  * function does on one node), any other function or aggregate argument
- * into ROW(s.id, s.payer, ...)::streams, which the worker reads back as a
- * streams row.
+ * and any other whole-row reference into ROW(s.id, s.payer, ...)::streams,
+ * which the worker reads back as a streams row.
  *
  * Shard names are <table>_<shardid> (Citus shortens longer names with a
  * hash, which streampay's short table names never reach).  A hash-
@@ -455,13 +455,18 @@ distributed_row(Var *var, RowVarContext *cx)
 	return rte->relid;
 }
 
-/* ROW(var.col1, var.col2, ...)::the table's row type */
+/*
+ * ROW(var.col1, var.col2, ...)::the table's row type, NULL where var is
+ * NULL (the missing side of an outer join: a whole-row Var is then NULL,
+ * a ROW of NULLs would not be), told by a NOT NULL column.
+ */
 static Node *
 row_of_columns(Var *var, Oid relid)
 {
 	Relation	rel = table_open(relid, AccessShareLock);
 	TupleDesc	desc = RelationGetDescr(rel);
 	RowExpr    *row = makeNode(RowExpr);
+	Var		   *notnull = NULL;
 
 	for (int i = 0; i < desc->natts; i++)
 	{
@@ -477,27 +482,35 @@ row_of_columns(Var *var, Oid relid)
 			sp_copy_var_markings(col, var);
 			row->args = lappend(row->args, col);
 			row->colnames = lappend(row->colnames, makeString(pstrdup(NameStr(att->attname))));
+			if (att->attnotnull && notnull == NULL)
+				notnull = col;
 		}
 	}
 	row->row_typeid = var->vartype;
 	row->row_format = COERCE_EXPLICIT_CAST;
 	row->location = -1;
 	table_close(rel, NoLock);
+	if (notnull != NULL)
+	{
+		CaseExpr   *c = makeNode(CaseExpr);
+		CaseWhen   *w = makeNode(CaseWhen);
+		NullTest   *nt = makeNode(NullTest);
+
+		nt->arg = (Expr *) copyObject(notnull);
+		nt->nulltesttype = IS_NULL;
+		nt->argisrow = false;
+		nt->location = -1;
+		w->expr = (Expr *) nt;
+		w->result = (Expr *) makeNullConst(var->vartype, -1, InvalidOid);
+		w->location = -1;
+		c->casetype = var->vartype;
+		c->casecollid = InvalidOid;
+		c->args = list_make1(w);
+		c->defresult = (Expr *) row;
+		c->location = -1;
+		return (Node *) c;
+	}
 	return (Node *) row;
-}
-
-static Node *rowvar_mutator(Node *node, RowVarContext *cx);
-
-static Node *
-rowvar_arg(Node *arg, RowVarContext *cx)
-{
-	Oid			relid = arg != NULL && IsA(arg, Var) ?
-		distributed_row((Var *) arg, cx) : InvalidOid;
-
-	if (!OidIsValid(relid))
-		return arg;
-	cx->changed = true;
-	return row_of_columns((Var *) arg, relid);
 }
 
 static Node *
@@ -514,11 +527,20 @@ rowvar_mutator(Node *node, RowVarContext *cx)
 		cx->queries = list_delete_first(cx->queries);
 		return (Node *) q;
 	}
+	if (IsA(node, Var))
+	{
+		Oid			relid = distributed_row((Var *) node, cx);
+
+		if (!OidIsValid(relid))
+			return node;
+		cx->changed = true;
+		return row_of_columns((Var *) node, relid);
+	}
 	if (IsA(node, FuncExpr))
 	{
-		FuncExpr   *f = (FuncExpr *) expression_tree_mutator(node, rowvar_mutator, cx);
-		ListCell   *lc;
+		FuncExpr   *f = (FuncExpr *) node;
 
+		/* the money row forms: straight to their columns */
 		if (f->args != NIL && IsA(linitial(f->args), Var))
 		{
 			Var		   *row = (Var *) linitial(f->args);
@@ -531,26 +553,10 @@ rowvar_mutator(Node *node, RowVarContext *cx)
 				if (cols != NULL)
 				{
 					cx->changed = true;
-					return cols;
+					return expression_tree_mutator(cols, rowvar_mutator, cx);
 				}
 			}
 		}
-		foreach(lc, f->args)
-			lfirst(lc) = rowvar_arg((Node *) lfirst(lc), cx);
-		return (Node *) f;
-	}
-	if (IsA(node, Aggref))
-	{
-		Aggref	   *a = (Aggref *) expression_tree_mutator(node, rowvar_mutator, cx);
-		ListCell   *lc;
-
-		foreach(lc, a->args)
-		{
-			TargetEntry *te = lfirst_node(TargetEntry, lc);
-
-			te->expr = (Expr *) rowvar_arg((Node *) te->expr, cx);
-		}
-		return (Node *) a;
 	}
 	return expression_tree_mutator(node, rowvar_mutator, cx);
 }
