@@ -55,6 +55,7 @@
 #include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
 #include "optimizer/planner.h"
+#include "optimizer/prep.h"
 #include "parser/parsetree.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
@@ -561,6 +562,81 @@ rowvar_mutator(Node *node, RowVarContext *cx)
 	return expression_tree_mutator(node, rowvar_mutator, cx);
 }
 
+/*
+ * SQL set-returning functions in FROM (streampay_account,
+ * streampay_running_dry) are inlined by PostgreSQL's planner, which Citus
+ * calls only after deciding that the query has no distributed table; the
+ * tables that appear then make Citus refuse the query ("parameterized
+ * queries for SQL functions referencing distributed tables are not
+ * supported").  Inlined here first, the way the planner would, Citus sees
+ * the tables and plans them.  Returns whether anything was inlined.
+ */
+static bool
+inline_functions(Query *q)
+{
+	ListCell   *lc;
+	bool		has_function = false;
+	bool		changed = false;
+
+	List	   *functions = NIL;
+
+	foreach(lc, q->rtable)
+		if (lfirst_node(RangeTblEntry, lc)->rtekind == RTE_FUNCTION)
+			functions = lappend(functions, lfirst(lc));
+	has_function = functions != NIL;
+	if (has_function)
+	{
+		PlannerInfo *root = makeNode(PlannerInfo);
+
+		root->parse = q;
+		root->glob = makeNode(PlannerGlobal);
+		root->query_level = 1;
+		root->planner_cxt = CurrentMemoryContext;
+		preprocess_function_rtes(root);
+		foreach(lc, functions)
+		{
+			RangeTblEntry *rte = lfirst_node(RangeTblEntry, lc);
+			int			i = 0;
+			ListCell   *tl;
+
+			if (rte->rtekind != RTE_SUBQUERY)
+				continue;
+			changed = true;
+
+			/*
+			 * The subquery's columns carry the function's output names:
+			 * Citus writes them into the queries it sends, where the
+			 * caller refers to them by those names.
+			 */
+			foreach(tl, rte->subquery->targetList)
+			{
+				TargetEntry *te = lfirst_node(TargetEntry, tl);
+
+				if (te->resjunk)
+					continue;
+				if (i < list_length(rte->eref->colnames))
+					te->resname = pstrdup(strVal(list_nth(rte->eref->colnames, i)));
+				i++;
+			}
+		}
+	}
+	foreach(lc, q->rtable)
+	{
+		RangeTblEntry *rte = lfirst_node(RangeTblEntry, lc);
+
+		if (rte->rtekind == RTE_SUBQUERY && rte->subquery != NULL)
+			changed |= inline_functions(rte->subquery);
+	}
+	foreach(lc, q->cteList)
+	{
+		CommonTableExpr *cte = lfirst_node(CommonTableExpr, lc);
+
+		if (IsA(cte->ctequery, Query))
+			changed |= inline_functions((Query *) cte->ctequery);
+	}
+	return changed;
+}
+
 static PlannedStmt *
 citus_planner(Query *parse, const char *query_string, int cursorOptions,
 			  ParamListInfo boundParams)
@@ -568,9 +644,11 @@ citus_planner(Query *parse, const char *query_string, int cursorOptions,
 	if (reading_catalog == 0 && sp_citus_installed())
 	{
 		RowVarContext cx = {NIL, false};
-		Query	   *copy = (Query *) rowvar_mutator((Node *) copyObject(parse), &cx);
+		Query	   *copy = copyObject(parse);
+		bool		inlined = inline_functions(copy);
 
-		if (cx.changed)
+		copy = (Query *) rowvar_mutator((Node *) copy, &cx);
+		if (cx.changed || inlined)
 			parse = copy;
 	}
 	if (prev_planner)
