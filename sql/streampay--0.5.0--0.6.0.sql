@@ -177,8 +177,7 @@ BEGIN
     END IF;
 
     -- 4. apply through the same trigger rules, with T = occurredAt
-    -- issue 13: SET LOCAL statements, which Citus forwards to the workers
-    -- whose triggers write the ledger (set_config() stays on this node)
+    -- issue 13: SET LOCAL, which Citus forwards to the workers (set_config() does not)
     PERFORM @extschema@.streampay_event_context(v_event_id, COALESCE(v_tx, ''),
                                                 pg_catalog.encode(v_digest, 'hex'),
                                                 @extschema@.streampay_caller());
