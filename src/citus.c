@@ -32,7 +32,10 @@
  * streampay_accrued(streams_102008, timestamp) (42883).  A planner hook,
  * ahead of Citus', rewrites such arguments before Citus sees the query:
  * the money row forms into their column form (what the planner support
- * function does on one node), any other function or aggregate argument
+ * function does on one node), the streampay_sum_* aggregates into sum() of
+ * that column form (Citus pushes no aggregate with an internal state down,
+ * and would ship every row to the coordinator; sum() it splits into
+ * partial sums on the workers), any other function or aggregate argument
  * and any other whole-row reference into ROW(s.id, s.payer, ...)::streams,
  * which the worker reads back as a streams row.
  *
@@ -49,6 +52,7 @@
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_namespace.h"
+#include "catalog/pg_aggregate.h"
 #include "catalog/pg_type.h"
 #include "access/table.h"
 #include "executor/spi.h"
@@ -58,6 +62,7 @@
 #include "optimizer/prep.h"
 #include "parser/parsetree.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
@@ -514,6 +519,71 @@ row_of_columns(Var *var, Oid relid)
 	return (Node *) row;
 }
 
+/*
+ * streampay_sum_accrued/claimable/refundable(s, t) over a distributed table
+ * as sum(streampay_accrual_from_columns(kind, s.id, ..., t)): the same
+ * exact sum (the per-row values are exact, numeric addition is exact, NULL
+ * rows and times are skipped, no rows give NULL), but Citus pushes sum()
+ * down to the workers and adds the partial sums, while it cannot push down
+ * an aggregate whose transition state is internal: it would ship every row
+ * to the coordinator.  NULL when agg is not such a call.
+ */
+static Node *
+sum_of_columns(Aggref *agg, RowVarContext *cx)
+{
+	static const char *const names[] = {
+		"streampay_sum_accrued", "streampay_sum_claimable", "streampay_sum_refundable"
+	};
+	char	   *name;
+	int			kind = -1;
+	TargetEntry *row_te;
+	TargetEntry *t_te;
+	Var		   *row;
+	Oid			relid;
+	Node	   *cols;
+	Aggref	   *sum;
+
+	if (agg->aggdistinct != NIL || agg->aggorder != NIL || agg->aggkind != AGGKIND_NORMAL ||
+		agg->agglevelsup != 0 || list_length(agg->args) != 2)
+		return NULL;
+	name = get_func_name(agg->aggfnoid);
+	for (int i = 0; name != NULL && i < (int) lengthof(names); i++)
+		if (strcmp(name, names[i]) == 0)
+			kind = i;
+	if (kind < 0)
+		return NULL;
+	row_te = linitial_node(TargetEntry, agg->args);
+	t_te = lsecond_node(TargetEntry, agg->args);
+	if (!IsA(row_te->expr, Var))
+		return NULL;
+	row = (Var *) row_te->expr;
+	relid = distributed_row(row, cx);
+	if (!OidIsValid(relid) || row->varlevelsup != 0)
+		return NULL;
+	cols = sp_money_on_columns(kind, row, relid, (Node *) t_te->expr,
+							   get_func_namespace(agg->aggfnoid));
+	if (cols == NULL)
+		return NULL;
+
+	sum = makeNode(Aggref);
+	sum->aggfnoid = F_SUM_NUMERIC;
+	sum->aggtype = NUMERICOID;
+	sum->aggcollid = InvalidOid;
+	sum->inputcollid = InvalidOid;
+	sum->aggargtypes = list_make1_oid(NUMERICOID);
+	sum->args = list_make1(makeTargetEntry((Expr *) cols, 1, NULL, false));
+	sum->aggfilter = agg->aggfilter;
+	sum->aggstar = false;
+	sum->aggvariadic = false;
+	sum->aggkind = AGGKIND_NORMAL;
+	sum->agglevelsup = 0;
+	sum->aggsplit = AGGSPLIT_SIMPLE;
+	sum->aggno = -1;
+	sum->aggtransno = -1;
+	sum->location = agg->location;
+	return (Node *) sum;
+}
+
 static Node *
 rowvar_mutator(Node *node, RowVarContext *cx)
 {
@@ -536,6 +606,16 @@ rowvar_mutator(Node *node, RowVarContext *cx)
 			return node;
 		cx->changed = true;
 		return row_of_columns((Var *) node, relid);
+	}
+	if (IsA(node, Aggref))
+	{
+		Node	   *sum = sum_of_columns((Aggref *) node, cx);
+
+		if (sum != NULL)
+		{
+			cx->changed = true;
+			return expression_tree_mutator(sum, rowvar_mutator, cx);
+		}
 	}
 	if (IsA(node, FuncExpr))
 	{

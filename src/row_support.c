@@ -112,10 +112,6 @@ Node *
 sp_row_form_on_columns(FuncExpr *fcall, Var *row, Oid relid)
 {
 	int			kind;
-	List	   *args;
-	Oid			argtypes[FROM_COLUMNS_NARGS];
-	Oid			target;
-	char	   *nspname;
 
 	if (list_length(fcall->args) < 1 || list_length(fcall->args) > 2 ||
 		linitial(fcall->args) != (void *) row)
@@ -123,6 +119,23 @@ sp_row_form_on_columns(FuncExpr *fcall, Var *row, Oid relid)
 	kind = money_kind(fcall->funcid);
 	if (kind < 0)
 		return NULL;
+	return sp_money_on_columns(kind, row, relid,
+							   list_length(fcall->args) == 2 ? lsecond(fcall->args) : NULL,
+							   get_func_namespace(fcall->funcid));
+}
+
+/*
+ * streampay_accrual_from_columns(kind, row.id, row.status, ..., as_of) on
+ * the whole-row Var row of table relid, with the function of schema nsp;
+ * as_of NULL means the transaction time.  NULL when relid lacks a column.
+ */
+Node *
+sp_money_on_columns(int kind, Var *row, Oid relid, Node *as_of, Oid nsp)
+{
+	List	   *args;
+	Oid			argtypes[FROM_COLUMNS_NARGS];
+	Oid			target;
+	char	   *nspname;
 
 	args = list_make1(makeConst(INT4OID, -1, InvalidOid, sizeof(int32),
 								Int32GetDatum(kind), false, true));
@@ -145,18 +158,17 @@ sp_row_form_on_columns(FuncExpr *fcall, Var *row, Oid relid)
 		args = lappend(args, col);
 		argtypes[1 + i] = type;
 	}
-	args = lappend(args, list_length(fcall->args) == 2 ? lsecond(fcall->args)
-				   : (Node *) transaction_time_utc());
+	args = lappend(args, as_of != NULL ? as_of : (Node *) transaction_time_utc());
 	argtypes[FROM_COLUMNS_NARGS - 1] = TIMESTAMPOID;
 
 	/* the target lives beside the function being simplified */
-	nspname = get_namespace_name(get_func_namespace(fcall->funcid));
+	nspname = get_namespace_name(nsp);
 	target = LookupFuncName(list_make2(makeString(nspname),
 									   makeString("streampay_accrual_from_columns")),
 							FROM_COLUMNS_NARGS, argtypes, true);
 	if (!OidIsValid(target))
 		return NULL;
 
-	return (Node *) makeFuncExpr(target, fcall->funcresulttype, args, InvalidOid,
+	return (Node *) makeFuncExpr(target, NUMERICOID, args, InvalidOid,
 								 InvalidOid, COERCE_EXPLICIT_CALL);
 }

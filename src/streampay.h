@@ -82,6 +82,8 @@ extern bool sp_lookup_stream(Oid nsp, Datum id, sp_stream *out, void **state,
 struct FuncExpr;
 struct Var;
 extern struct Node *sp_row_form_on_columns(struct FuncExpr *fcall, struct Var *row, Oid relid);
+extern struct Node *sp_money_on_columns(int kind, struct Var *row, Oid relid, struct Node *as_of,
+										Oid nsp);
 
 /* Citus support's planner hook (citus.c) */
 extern void sp_citus_init(void);
