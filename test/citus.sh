@@ -29,7 +29,8 @@
 #   SP_CITUS_FLAVOR      release (default) or cassert: the PostgreSQL 18 build
 #   SP_CITUS_PORT        first of five ports (default 5491)
 #   CITUS_CRASH_SECONDS  seconds of load before the kill (default 8)
-#   CITUS_BENCH_ROWS     rows for the aggregate timing (default 0: skipped)
+#   CITUS_BENCH_ROWS     streams for the aggregate timing (default 0: skipped);
+#                        the README's figures: CITUS_BENCH_ROWS=2000000
 set -uo pipefail
 cd "$(dirname "$0")/.."
 source test/lib/common.sh
@@ -297,10 +298,12 @@ psqlp "$coord" -o /dev/null -c "CREATE ROLE sp_mallory LOGIN" -c "GRANT CREATE O
 check "citus: the ledger trigger refuses a look-alike shard owned by another role (42501)" \
 	grep -q '^ERROR:  42501: streampay_ledger_trigger() refuses to run on table "streams_999999"' \
 	<<<"$(psql -X -q -h "$base" -p "$w1" -U sp_mallory -d postgres -v VERBOSITY=verbose 2>&1 <<'SQL'
+BEGIN;
 CREATE TABLE public.streams_999999 (LIKE public.streams);
 CREATE TRIGGER t AFTER INSERT ON public.streams_999999 FOR EACH ROW EXECUTE FUNCTION public.streampay_ledger_trigger();
 INSERT INTO public.streams_999999 (id, payer, recipient, status, rate_per_second, start_time, total_amount, last_settled_at, created_at, updated_at, chain_id, settled_amount)
 VALUES (gen_random_uuid(), 'a', 'b', 'active', 1, '2025-01-01', 1, '2025-01-01', '2025-01-01', '2025-01-01', 'x', 0);
+ROLLBACK;
 SQL
 )"
 check "citus: a chain registered on the coordinator only is refused on the workers (23503); registered on every node it is accepted" \
@@ -326,8 +329,9 @@ psqlp "$w3" -c "CREATE EXTENSION citus" >/dev/null
 if psqlp "$coord" -o /dev/null -c "SELECT citus_add_node('127.0.0.1', $w3)" &&
 	psqlp "$coord" -f test/citus/node.sql > "$base/node3.out" 2>&1 &&
 	psqlp "$w3" -o /dev/null -c "ALTER SYSTEM SET streampay.notify = off" -c "SELECT pg_reload_conf()" &&
-	psqlp "$coord" -o /dev/null -c "SELECT citus_rebalance_start()" -c "SELECT citus_rebalance_wait()"; then
-	ok "citus: third worker added (node.sql again), citus_rebalance_start() finished"
+	psqlp "$coord" -o /dev/null -c "SELECT citus_rebalance_start()" -c "SELECT citus_rebalance_wait()" &&
+	psqlp "$coord" -o /dev/null -c "CALL citus_cleanup_orphaned_resources()"; then
+	ok "citus: third worker added (node.sql again), citus_rebalance_start() finished, the moved shards' old copies dropped"
 else
 	bad "citus: rebalance"; cat "$base/node3.out"
 fi
@@ -368,6 +372,57 @@ done < <(grep -E '^(ok|FAILED) ' "$base/crash.out")
 [ "$crash_rc" = 0 ] || grep -qE '^FAILED ' "$base/crash.out" || bad "citus: crash test exited $crash_rc"
 
 ###########################################################################
+# (optional) aggregate timing: CITUS_BENCH_ROWS streams on the cluster and on
+# the plain node; on one machine this measures overhead, not speed-up
+###########################################################################
+bench_rows=${CITUS_BENCH_ROWS:-0}
+if [ "$bench_rows" -gt 0 ]; then
+	sp_log "citus: loading $bench_rows streams on the cluster and on the plain node"
+	for p in $coord $single; do
+		psqlp "$p" -o /dev/null -v n="$bench_rows" <<'SQL'
+SET client_min_messages = warning;
+DELETE FROM streams;
+INSERT INTO streams (id, payer, recipient, status, rate_per_second, start_time, end_time, total_amount, chain_id, asset, last_settled_at, created_at)
+SELECT ('d0000000-0000-4000-8000-' || lpad(to_hex(g), 12, '0'))::uuid,
+       (ARRAY['GB5IAA3JGAM2DXAUKWLQXBR5K5AENXEBR64TQOVGQCRJQ2GQ3VV6ZCWS', 'GDI2LLE2AFP2YLXXWNAWONRVKEVBKEPUD7RX2EI3EZ7QHHXMLVHVQ7XD'])[g % 2 + 1],
+       (ARRAY['GAOBB5P7YK6237WL22QBMMH7LU5K5SB3TBVLEDQE643RJJUOES5LKBSU', 'GAOZFLKLNGD7UA2HZROS7NWPTZD4QP2PNSXLHNPPN5RJOMCSREQ4GM5S', 'GD5YJDEZXGSD5R4GNIR6UAAMDE42C2HV74LTCSQLRDD344I5P335AIJQ'])[g % 3 + 1],
+       CASE WHEN g % 9 = 0 THEN 'paused' ELSE 'active' END::stream_status,
+       (g % 7) * 0.333333333 + 0.000000001,
+       '2025-01-01'::timestamp + (g % 1000) * interval '1 minute',
+       CASE WHEN g % 4 = 0 THEN '2025-02-01'::timestamp + (g % 1000) * interval '1 minute' END,
+       1000000 + (g % 1000) * 7.123456789,
+       CASE WHEN g % 3 = 0 THEN 'stellar-pubnet' ELSE 'stellar-testnet' END,
+       CASE g % 3 WHEN 0 THEN NULL ELSE 'CD7PQEXNFP3D47XAK2JR2VFGFEX4XOW7VJV5TBNF73KM4UYWT3FX7XKW' END,
+       '2025-01-01'::timestamp + (g % 1000) * interval '1 minute',
+       '2025-01-01'::timestamp + (g % 1000) * interval '1 minute'
+  FROM generate_series(1, :n) g;
+VACUUM ANALYZE streams;
+SQL
+	done
+	median_ms() {	# median_ms PORT SQL: median of 5 warm runs
+		local t=() i
+		psqlp "$1" -o /dev/null -c "$2"
+		for i in 1 2 3 4 5; do
+			t+=("$(psql -X -q -h "$base" -p "$1" -U postgres -c '\timing on' -c "$2" | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p')")
+		done
+		printf '%s\n' "${t[@]}" | sort -n | sed -n 3p
+	}
+	echo "    aggregate timing, $bench_rows streams, median of 5 (ms): one node | cluster (same machine: overhead, not speed-up)"
+	while IFS='|' read -r name q; do
+		a=$(median_ms "$single" "$q"); b=$(median_ms "$coord" "$q")
+		same=$([ "$(psqlv "$single" -c "$q" | md5sum)" = "$(psqlv "$coord" -c "$q" | md5sum)" ] && echo same || echo DIFFERENT)
+		printf '    %-28s %10s | %10s   (%s answer)\n' "$name" "$a" "$b" "$same"
+		[ "$same" = same ] || bad "citus: bench: $name gives another answer on the cluster"
+	done <<'Q'
+count(*)|SELECT count(*) FROM streams
+sum(row form)|SELECT sum(streampay_accrued(s, '2025-03-01')) FROM streams s
+streampay_sum_accrued|SELECT streampay_sum_accrued(s, '2025-03-01') FROM streams s
+grouped sum(row form)|SELECT chain_id, asset, sum(streampay_accrued(s, '2025-03-01')) FROM streams s GROUP BY 1, 2 ORDER BY 1, 2
+grouped streampay_sum_accrued|SELECT chain_id, asset, streampay_sum_accrued(s, '2025-03-01') FROM streams s GROUP BY 1, 2 ORDER BY 1, 2
+Q
+fi
+
+###########################################################################
 # 6. Extension lifecycle on the cluster
 ###########################################################################
 # plain DROP EXTENSION ... CASCADE would leave the shards on the workers
@@ -388,8 +443,9 @@ then
 else
 	bad "citus: DROP procedure"; cat "$base/drop.err"
 fi
-check "citus: after it no shard, no shell and no metadata is left on any node" \
-	test "$(shards_left)|$(psqlv "$coord" -c "SELECT count(*) FROM pg_dist_shard")|$(psqlv "$coord" -c "SELECT string_agg(result, ' ') FROM run_command_on_all_nodes(\$\$SELECT count(*) FROM pg_extension WHERE extname = 'streampay'\$\$)")" = "0|0|0 0 0 0"
+left_over="$(shards_left)|$(psqlv "$coord" -c "SELECT count(*) FROM pg_dist_shard")|$(psqlv "$coord" -c "SELECT string_agg(result, ' ') FROM run_command_on_all_nodes(\$\$SELECT count(*) FROM pg_extension WHERE extname = 'streampay'\$\$)")"
+check "citus: after it no shard, no shell and no metadata is left on any node (tables on workers|shards|extensions: $left_over)" \
+	test "$left_over" = "0|0|0 0 0 0"
 # the update chain: every version through ALTER EXTENSION UPDATE (Citus
 # forwards each to the workers) up to the one before the newest, then the
 # recipe, then the last update on the distributed cluster
