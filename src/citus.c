@@ -74,7 +74,7 @@
 #include "streampay.h"
 
 /* what a distributed-or-not answer was cached for */
-#define DIST_SLOTS 8
+#define DIST_SLOTS 64
 typedef struct DistEntry
 {
 	Oid			relid;
