@@ -25,15 +25,46 @@
 -- The chain's identity of a stream
 ---------------------------------------------------------------------------
 
-ALTER TABLE @extschema@.streams ADD COLUMN chain_stream_id varchar(255);
-ALTER TABLE @extschema@.streams ADD CONSTRAINT streams_chain_stream_id_check
-    CHECK (chain_stream_id OPERATOR(pg_catalog.<>) '');
+-- Every change to streams and stream_events below is safe to run twice: on
+-- a Citus cluster the coordinator's ALTER TABLE reaches the workers before
+-- they run this script themselves.
+ALTER TABLE @extschema@.streams ADD COLUMN IF NOT EXISTS chain_stream_id varchar(255);
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint c
+                    WHERE c.conrelid OPERATOR(pg_catalog.=) '@extschema@.streams'::pg_catalog.regclass
+                      AND c.conname OPERATOR(pg_catalog.=) 'streams_chain_stream_id_check') THEN
+        ALTER TABLE @extschema@.streams ADD CONSTRAINT streams_chain_stream_id_check
+            CHECK (chain_stream_id OPERATOR(pg_catalog.<>) '');
+    END IF;
+END
+$$;
 COMMENT ON COLUMN @extschema@.streams.chain_stream_id IS
     'The chain''s id of the stream (the webhook streamId), unique per chain_id and contract_address; set once, never changed';
--- led by the chain id: webhook events and streampay_stream_id look up by it
-CREATE UNIQUE INDEX streams_chain_stream_id_key ON @extschema@.streams
-    (chain_stream_id, chain_id, (COALESCE(contract_address, ''::varchar)))
-    WHERE chain_stream_id IS NOT NULL;
+-- led by the chain id: webhook events and streampay_stream_id look up by it.
+-- Citus allows a unique index on a distributed table only with its
+-- distribution column (id) in it: there the index is plain, and a webhook
+-- stream's id, derived from (chain, contract, streamId), keeps it unique.
+DO $$
+DECLARE
+    distributed boolean := false;
+BEGIN
+    IF pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL THEN
+        EXECUTE 'SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition p
+                                 WHERE p.logicalrelid OPERATOR(pg_catalog.=) $1)'
+           INTO distributed USING '@extschema@.streams'::pg_catalog.regclass;
+    END IF;
+    IF distributed THEN
+        CREATE INDEX IF NOT EXISTS streams_chain_stream_id_key ON @extschema@.streams
+            (chain_stream_id, chain_id, (COALESCE(contract_address, ''::varchar)))
+            WHERE chain_stream_id IS NOT NULL;
+    ELSE
+        CREATE UNIQUE INDEX IF NOT EXISTS streams_chain_stream_id_key ON @extschema@.streams
+            (chain_stream_id, chain_id, (COALESCE(contract_address, ''::varchar)))
+            WHERE chain_stream_id IS NOT NULL;
+    END IF;
+END
+$$;
 
 -- The uuid a stream created by a webhook gets: the streamId itself when it
 -- is a uuid (as before 0.6.0), else one derived from the chain's identity,
@@ -102,9 +133,9 @@ COMMENT ON FUNCTION @extschema@.streampay_stream_id(text, text, text) IS
 -- The ledger: chain position, and what re-derivations write
 ---------------------------------------------------------------------------
 
-ALTER TABLE @extschema@.stream_events ADD COLUMN chain_ledger bigint;
-ALTER TABLE @extschema@.stream_events ADD COLUMN chain_event_index bigint;
-ALTER TABLE @extschema@.stream_events ADD COLUMN rederived_event_id text;
+ALTER TABLE @extschema@.stream_events ADD COLUMN IF NOT EXISTS chain_ledger bigint;
+ALTER TABLE @extschema@.stream_events ADD COLUMN IF NOT EXISTS chain_event_index bigint;
+ALTER TABLE @extschema@.stream_events ADD COLUMN IF NOT EXISTS rederived_event_id text;
 COMMENT ON COLUMN @extschema@.stream_events.chain_ledger IS
     'Webhook events: the chain ledger (Stellar) or block (EVM) the event is in, when the indexer sent it';
 COMMENT ON COLUMN @extschema@.stream_events.chain_event_index IS
@@ -168,6 +199,15 @@ SELECT i.event_id, i.event_type, i.chain_id, i.contract_address, i.chain_stream_
 COMMENT ON VIEW @extschema@.streampay_parked IS
     'Webhook events kept but not applied, and why; each is re-checked whenever its stream is re-derived';
 
+-- The context of a write, for the triggers: set_config() on one node, SET
+-- LOCAL (which Citus forwards to the workers) when streams is distributed.
+CREATE FUNCTION @extschema@.streampay_set_event_context(names text[], vals text[]) RETURNS void
+    AS 'MODULE_PATHNAME', 'streampay_set_event_context'
+    LANGUAGE C VOLATILE STRICT;
+REVOKE ALL ON FUNCTION @extschema@.streampay_set_event_context(text[], text[]) FROM PUBLIC;
+COMMENT ON FUNCTION @extschema@.streampay_set_event_context(text[], text[]) IS
+    'Internal to streampay_ingest: sets streampay.* context settings for the transaction, on every node of a Citus cluster';
+
 ---------------------------------------------------------------------------
 -- Applying one inbox event to its stream (internal)
 ---------------------------------------------------------------------------
@@ -193,17 +233,17 @@ DECLARE
     v_first_row bigint;
 BEGIN
     -- what the ledger trigger writes next to each row of this event
-    PERFORM pg_catalog.set_config('streampay.external_event_id',
-                                  CASE WHEN v_first THEN ev.event_id ELSE '' END, true);
-    PERFORM pg_catalog.set_config('streampay.rederived_event_id',
-                                  CASE WHEN v_first THEN '' ELSE ev.event_id END, true);
-    PERFORM pg_catalog.set_config('streampay.event_transaction_hash', COALESCE(ev.transaction_hash, ''), true);
-    PERFORM pg_catalog.set_config('streampay.event_payload_digest',
-                                  CASE WHEN v_first
-                                       THEN pg_catalog.encode(pg_catalog.sha256(pg_catalog.convert_to(ev.payload::text, 'UTF8')), 'hex')
-                                       ELSE '' END, true);
-    PERFORM pg_catalog.set_config('streampay.chain_ledger', COALESCE(ev.chain_ledger::text, ''), true);
-    PERFORM pg_catalog.set_config('streampay.chain_event_index', COALESCE(ev.chain_event_index::text, ''), true);
+    PERFORM @extschema@.streampay_set_event_context(
+        ARRAY['streampay.external_event_id', 'streampay.rederived_event_id',
+              'streampay.event_transaction_hash', 'streampay.event_payload_digest',
+              'streampay.chain_ledger', 'streampay.chain_event_index'],
+        ARRAY[CASE WHEN v_first THEN ev.event_id ELSE '' END,
+              CASE WHEN v_first THEN '' ELSE ev.event_id END,
+              COALESCE(ev.transaction_hash, ''),
+              CASE WHEN v_first
+                   THEN pg_catalog.encode(pg_catalog.sha256(pg_catalog.convert_to(ev.payload::text, 'UTF8')), 'hex')
+                   ELSE '' END,
+              COALESCE(ev.chain_ledger::text, ''), COALESCE(ev.chain_event_index::text, '')]);
 
     IF ev.event_type OPERATOR(pg_catalog.=) 'stream_created' THEN
         -- the stream was created on chain at occurredAt
@@ -445,13 +485,12 @@ BEGIN
         END IF;
 
         -- rewind: back to the state v_base left; the ledger logs it as 'rewound'
-        PERFORM pg_catalog.set_config('streampay.external_event_id', '', true);
-        PERFORM pg_catalog.set_config('streampay.rederived_event_id', late.event_id, true);
-        PERFORM pg_catalog.set_config('streampay.event_transaction_hash', '', true);
-        PERFORM pg_catalog.set_config('streampay.event_payload_digest', '', true);
-        PERFORM pg_catalog.set_config('streampay.chain_ledger', COALESCE(late.chain_ledger::text, ''), true);
-        PERFORM pg_catalog.set_config('streampay.chain_event_index', COALESCE(late.chain_event_index::text, ''), true);
-        PERFORM pg_catalog.set_config('streampay.rewind_stream', stream::text, true);
+        PERFORM @extschema@.streampay_set_event_context(
+            ARRAY['streampay.external_event_id', 'streampay.rederived_event_id',
+                  'streampay.event_transaction_hash', 'streampay.event_payload_digest',
+                  'streampay.chain_ledger', 'streampay.chain_event_index', 'streampay.rewind_stream'],
+            ARRAY['', late.event_id, '', '', COALESCE(late.chain_ledger::text, ''),
+                  COALESCE(late.chain_event_index::text, ''), stream::text]);
         BEGIN
             UPDATE @extschema@.streams s
                SET status = v_base.snap_status, rate_per_second = v_base.snap_rate,
@@ -459,10 +498,10 @@ BEGIN
                    last_settled_at = v_base.snap_last_settled
              WHERE s.id OPERATOR(pg_catalog.=) stream;
         EXCEPTION WHEN OTHERS THEN
-            PERFORM pg_catalog.set_config('streampay.rewind_stream', '', true);
+            PERFORM @extschema@.streampay_set_event_context(ARRAY['streampay.rewind_stream'], ARRAY['']);
             RAISE;
         END;
-        PERFORM pg_catalog.set_config('streampay.rewind_stream', '', true);
+        PERFORM @extschema@.streampay_set_event_context(ARRAY['streampay.rewind_stream'], ARRAY['']);
         rewound := true;
     END IF;
 
@@ -509,7 +548,7 @@ BEGIN
             END IF;
         END IF;
     END LOOP;
-    PERFORM pg_catalog.set_config('streampay.rederived_event_id', '', true);
+    PERFORM @extschema@.streampay_set_event_context(ARRAY['streampay.rederived_event_id'], ARRAY['']);
 END
 $$;
 REVOKE ALL ON FUNCTION @extschema@.streampay_rederive(uuid, @extschema@.stream_inbox) FROM PUBLIC;
@@ -579,6 +618,11 @@ DECLARE
     v_last_l bigint;
     v_last_x bigint;
     v_last_id text;
+    -- what a delivery sets, cleared when it is done
+    v_reset text[] := ARRAY['streampay.event_source', 'streampay.event_actor',
+                            'streampay.external_event_id', 'streampay.rederived_event_id',
+                            'streampay.event_transaction_hash', 'streampay.event_payload_digest',
+                            'streampay.chain_ledger', 'streampay.chain_event_index'];
 BEGIN
     -- 1. authenticity first: nothing is parsed before the signature holds
     PERFORM @extschema@.streampay_verify_signature(payload, signature);
@@ -805,7 +849,11 @@ BEGIN
     v_row.park_reason := 'stream_unknown';
     v_row.park_message := 'No stream_created event for this streamId has arrived yet.';
     v_row.received_at := pg_catalog.timezone('UTC', pg_catalog.clock_timestamp());
-    PERFORM pg_catalog.set_config('streampay.event_source', 'webhook', true);
+    -- the triggers record the caller of this SECURITY DEFINER function (on
+    -- a Citus worker the session user is the role Citus connected as)
+    PERFORM @extschema@.streampay_set_event_context(
+        ARRAY['streampay.event_source', 'streampay.event_actor'],
+        ARRAY['webhook', @extschema@.streampay_caller()::text]);
 
     -- the common case: the stream's newest event, nothing after it to
     -- re-derive.  (The stream's last position by a backward index scan with
@@ -836,12 +884,7 @@ BEGIN
                 v_row.park_message := v_msg;
         END;
         INSERT INTO @extschema@.stream_inbox SELECT v_row.*;
-        PERFORM pg_catalog.set_config('streampay.event_source', '', true),
-                pg_catalog.set_config('streampay.external_event_id', '', true),
-                pg_catalog.set_config('streampay.event_transaction_hash', '', true),
-                pg_catalog.set_config('streampay.event_payload_digest', '', true),
-                pg_catalog.set_config('streampay.chain_ledger', '', true),
-                pg_catalog.set_config('streampay.chain_event_index', '', true);
+        PERFORM @extschema@.streampay_set_event_context(v_reset, ARRAY['', '', '', '', '', '', '', '']);
         IF v_row.state OPERATOR(pg_catalog.=) 'parked' THEN
             RETURN pg_catalog.jsonb_build_object(
                 'duplicate', false, 'outcome', 'parked', 'reason', v_row.park_reason,
@@ -879,13 +922,7 @@ BEGIN
         SELECT * INTO v_after FROM @extschema@.streams s WHERE s.id OPERATOR(pg_catalog.=) v_stream_id;
     END IF;
     -- later statements of the transaction are not this event
-    PERFORM pg_catalog.set_config('streampay.event_source', '', true),
-            pg_catalog.set_config('streampay.external_event_id', '', true),
-            pg_catalog.set_config('streampay.rederived_event_id', '', true),
-            pg_catalog.set_config('streampay.event_transaction_hash', '', true),
-            pg_catalog.set_config('streampay.event_payload_digest', '', true),
-            pg_catalog.set_config('streampay.chain_ledger', '', true),
-            pg_catalog.set_config('streampay.chain_event_index', '', true);
+    PERFORM @extschema@.streampay_set_event_context(v_reset, ARRAY['', '', '', '', '', '', '', '']);
 
     IF v_outcome OPERATOR(pg_catalog.=) 'parked' THEN
         RETURN pg_catalog.jsonb_build_object(
@@ -1015,3 +1052,59 @@ AS $$
 $$;
 COMMENT ON FUNCTION @extschema@.streampay_account(text, timestamp, text) IS
     'Per (chain_id, asset) in which the address pays or receives: rates, accrued in/out, claimable in, refundable out, active/paused counts, earliest run-dry time of its outgoing streams';
+
+---------------------------------------------------------------------------
+-- issue 13: Citus
+--
+-- On a Citus cluster the rows of streams live in shards on the workers, and
+-- the triggers fire there.  What streampay_ingest tells them about a write
+-- (a webhook event, its id and position, a replay, a rewind, the caller)
+-- travels in internal settings; set_config() never reaches the workers, so
+-- streampay_set_event_context() makes them with SET LOCAL when streams is
+-- distributed (Citus forwards those with citus.propagate_set_commands =
+-- 'local'), and with set_config() on one node (the function is defined
+-- with the inbox functions above).  The purge switch travels the same way.
+---------------------------------------------------------------------------
+
+
+-- Retention on a Citus cluster: the append-only trigger that lets the
+-- purge through fires on the workers, so the switch is made with SET LOCAL,
+-- which Citus forwards to them (citus.propagate_set_commands = 'local');
+-- set_config() stayed on the coordinator and the purge was refused there.
+-- Citus forwards a SET LOCAL made inside a function only while a query is
+-- executing (its "inside a UDF" test), hence the helper called by PERFORM.
+CREATE FUNCTION @extschema@.streampay_allow_event_purge(allow boolean) RETURNS void
+    LANGUAGE plpgsql VOLATILE STRICT
+    SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    EXECUTE pg_catalog.format('SET LOCAL streampay.allow_event_purge = %L',
+                              CASE WHEN allow THEN 'on' ELSE 'off' END);
+END
+$$;
+REVOKE ALL ON FUNCTION @extschema@.streampay_allow_event_purge(boolean) FROM PUBLIC;
+COMMENT ON FUNCTION @extschema@.streampay_allow_event_purge(boolean) IS
+    'Internal: the purge switch of streampay_purge_events, on every node of a Citus cluster';
+
+CREATE OR REPLACE FUNCTION @extschema@.streampay_purge_events(older_than timestamp) RETURNS bigint
+    LANGUAGE plpgsql VOLATILE STRICT
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    n bigint;
+BEGIN
+    IF NOT (SELECT r.rolsuper FROM pg_catalog.pg_roles r
+             WHERE r.rolname OPERATOR(pg_catalog.=) CURRENT_USER) THEN
+        RAISE EXCEPTION USING ERRCODE = 'insufficient_privilege',
+            MESSAGE = 'only superusers may purge stream_events';
+    END IF;
+    -- the append-only trigger lets this transaction-local, superuser-only
+    -- setting through
+    PERFORM @extschema@.streampay_allow_event_purge(true);
+    DELETE FROM @extschema@.stream_events e
+     WHERE e.recorded_at OPERATOR(pg_catalog.<) older_than;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    PERFORM @extschema@.streampay_allow_event_purge(false);
+    RETURN n;
+END
+$$;

@@ -53,6 +53,7 @@
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
 
+#include "citus.h"
 #include "errors.h"
 #include "kept.h"
 #include "stream_row.h"
@@ -101,6 +102,7 @@ typedef struct LedgerCache
 	AttrNumber	chain_ledger_attnum;	/* 0.6.0, like the next two */
 	AttrNumber	chain_event_index_attnum;
 	AttrNumber	rederived_attnum;
+	AttrNumber	recorded_at_attnum; /* orders a history written on several nodes */
 	int32		hash_typmod;	/* transaction_hash's declared length */
 	Oid			history_index;	/* btree led by stream_id, or InvalidOid */
 } LedgerCache;
@@ -180,13 +182,84 @@ extension_streams(Oid fn_oid, Oid nsp)
  * and stream_events in the function's schema, stream_events' columns by
  * name, its owner, and the index the history probe uses.
  */
+/*
+ * The columns of a ledger relation, by name: stream_events, or (Citus) a
+ * shard of it, whose columns may be numbered differently.
+ */
+static void
+resolve_columns(Relation rel, LedgerCache *c)
+{
+	TupleDesc	desc = RelationGetDescr(rel);
+	const char *nspname = get_namespace_name(RelationGetNamespace(rel));
+	const char *relname = RelationGetRelationName(rel);
+
+	c->event_id_attnum = InvalidAttrNumber;
+	c->asset_attnum = InvalidAttrNumber;
+	c->recorded_at_attnum = InvalidAttrNumber;
+	c->chain_ledger_attnum = InvalidAttrNumber;
+	c->chain_event_index_attnum = InvalidAttrNumber;
+	c->rederived_attnum = InvalidAttrNumber;
+	for (int i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+
+		if (!att->attisdropped && strcmp(NameStr(att->attname), "chain_ledger") == 0 &&
+			att->atttypid == INT8OID)
+			c->chain_ledger_attnum = att->attnum;
+		if (!att->attisdropped && strcmp(NameStr(att->attname), "chain_event_index") == 0 &&
+			att->atttypid == INT8OID)
+			c->chain_event_index_attnum = att->attnum;
+		if (!att->attisdropped && strcmp(NameStr(att->attname), "rederived_event_id") == 0 &&
+			att->atttypid == TEXTOID)
+			c->rederived_attnum = att->attnum;
+
+		if (!att->attisdropped && strcmp(NameStr(att->attname), "event_id") == 0 &&
+			att->atttypid == INT8OID)
+			c->event_id_attnum = att->attnum;
+		if (!att->attisdropped && strcmp(NameStr(att->attname), "asset") == 0 &&
+			att->atttypid == VARCHAROID)
+			c->asset_attnum = att->attnum;
+		if (!att->attisdropped && strcmp(NameStr(att->attname), "recorded_at") == 0 &&
+			att->atttypid == TIMESTAMPOID)
+			c->recorded_at_attnum = att->attnum;
+	}
+	for (int k = 0; k < LC_NCOLS; k++)
+	{
+		c->attnum[k] = InvalidAttrNumber;
+		for (int i = 0; i < desc->natts; i++)
+		{
+			Form_pg_attribute att = TupleDescAttr(desc, i);
+
+			if (!att->attisdropped && strcmp(NameStr(att->attname), ledger_colnames[k]) == 0)
+				c->attnum[k] = att->attnum;
+		}
+		if (c->attnum[k] == InvalidAttrNumber)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_COLUMN),
+					 errmsg("column \"%s\" of relation \"%s.%s\" does not exist",
+							ledger_colnames[k], nspname, relname)));
+	}
+	if (c->event_id_attnum == InvalidAttrNumber)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_COLUMN),
+				 errmsg("column \"event_id\" of relation \"%s.%s\" does not exist or is not a bigint",
+						nspname, relname)));
+	if (TupleDescAttr(desc, c->attnum[LC_STREAM_ID] - 1)->atttypid != UUIDOID)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("column \"stream_id\" of relation \"%s.%s\" is not of type uuid",
+						nspname, relname)));
+	c->hash_typmod = TupleDescAttr(desc, c->attnum[LC_TRANSACTION_HASH] - 1)->atttypmod;
+	c->status_type = TupleDescAttr(desc, c->attnum[LC_TO_STATUS] - 1)->atttypid;
+	c->history_index = history_index(rel, c->attnum[LC_STREAM_ID]);
+}
+
 static void
 resolve(Oid fn_oid)
 {
 	Oid			nsp = get_func_namespace(fn_oid);
 	Oid			relid = get_relname_relid("stream_events", nsp);
 	Relation	rel;
-	TupleDesc	desc;
 
 	cache.valid = false;
 	if (!OidIsValid(relid))
@@ -195,68 +268,12 @@ resolve(Oid fn_oid)
 				 errmsg("relation \"%s.stream_events\" does not exist",
 						get_namespace_name(nsp))));
 	rel = table_open(relid, AccessShareLock);
-	desc = RelationGetDescr(rel);
 	if (rel->rd_rel->relkind != RELKIND_RELATION)
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
 				 errmsg("\"%s.stream_events\" is not a plain table",
 						get_namespace_name(nsp))));
-
-	cache.event_id_attnum = InvalidAttrNumber;
-	cache.asset_attnum = InvalidAttrNumber;
-	cache.chain_ledger_attnum = InvalidAttrNumber;
-	cache.chain_event_index_attnum = InvalidAttrNumber;
-	cache.rederived_attnum = InvalidAttrNumber;
-	for (int i = 0; i < desc->natts; i++)
-	{
-		Form_pg_attribute att = TupleDescAttr(desc, i);
-
-		if (!att->attisdropped && strcmp(NameStr(att->attname), "chain_ledger") == 0 &&
-			att->atttypid == INT8OID)
-			cache.chain_ledger_attnum = att->attnum;
-		if (!att->attisdropped && strcmp(NameStr(att->attname), "chain_event_index") == 0 &&
-			att->atttypid == INT8OID)
-			cache.chain_event_index_attnum = att->attnum;
-		if (!att->attisdropped && strcmp(NameStr(att->attname), "rederived_event_id") == 0 &&
-			att->atttypid == TEXTOID)
-			cache.rederived_attnum = att->attnum;
-
-		if (!att->attisdropped && strcmp(NameStr(att->attname), "event_id") == 0 &&
-			att->atttypid == INT8OID)
-			cache.event_id_attnum = att->attnum;
-		if (!att->attisdropped && strcmp(NameStr(att->attname), "asset") == 0 &&
-			att->atttypid == VARCHAROID)
-			cache.asset_attnum = att->attnum;
-	}
-	for (int c = 0; c < LC_NCOLS; c++)
-	{
-		cache.attnum[c] = InvalidAttrNumber;
-		for (int i = 0; i < desc->natts; i++)
-		{
-			Form_pg_attribute att = TupleDescAttr(desc, i);
-
-			if (!att->attisdropped && strcmp(NameStr(att->attname), ledger_colnames[c]) == 0)
-				cache.attnum[c] = att->attnum;
-		}
-		if (cache.attnum[c] == InvalidAttrNumber)
-			ereport(ERROR,
-					(errcode(ERRCODE_UNDEFINED_COLUMN),
-					 errmsg("column \"%s\" of relation \"%s.stream_events\" does not exist",
-							ledger_colnames[c], get_namespace_name(nsp))));
-	}
-	if (cache.event_id_attnum == InvalidAttrNumber)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_COLUMN),
-				 errmsg("column \"event_id\" of relation \"%s.stream_events\" does not exist or is not a bigint",
-						get_namespace_name(nsp))));
-	if (TupleDescAttr(desc, cache.attnum[LC_STREAM_ID] - 1)->atttypid != UUIDOID)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATATYPE_MISMATCH),
-				 errmsg("column \"stream_id\" of relation \"%s.stream_events\" is not of type uuid",
-						get_namespace_name(nsp))));
-	cache.hash_typmod = TupleDescAttr(desc, cache.attnum[LC_TRANSACTION_HASH] - 1)->atttypmod;
-	cache.status_type = TupleDescAttr(desc, cache.attnum[LC_TO_STATUS] - 1)->atttypid;
-	cache.history_index = history_index(rel, cache.attnum[LC_STREAM_ID]);
+	resolve_columns(rel, &cache);
 	table_close(rel, NoLock);
 
 	cache.streams_relid = extension_streams(fn_oid, nsp);
@@ -318,7 +335,9 @@ typedef struct LedgerWriter
 	uint64		generation;
 	LedgerCache c;				/* what it was opened for: a nested trigger
 								 * may re-resolve the global cache meanwhile */
-	Relation	rel;
+	Relation	rel;			/* stream_events, or the colocated shard */
+	Oid			source;			/* the relation whose trigger opened it */
+	bool		on_shard;		/* Citus: rel is a shard of stream_events */
 	EState	   *estate;
 	ResultRelInfo *rri;
 	TupleTableSlot *slot;
@@ -352,13 +371,18 @@ writer_close(sp_kept *k)
 /*
  * The default of each column the trigger does not fill (the identity's
  * nextval, recorded_at's clock, and those of any column a user adds),
- * compiled in estate; NULL where there is none.
+ * compiled in estate; NULL where there is none.  A Citus shard has no
+ * identity (Citus leaves it to the table the shard belongs to): a column
+ * without a default there takes the default of the column of that name in
+ * 'shell', this node's stream_events, so event_id comes from this node's
+ * identity sequence.
  */
 static ExprState **
-writer_defaults(Relation rel, EState *estate)
+writer_defaults(Relation rel, EState *estate, const LedgerCache *c, Oid shell)
 {
 	TupleDesc	desc = RelationGetDescr(rel);
 	ExprState **defaults = palloc0(desc->natts * sizeof(ExprState *));
+	Relation	shell_rel = OidIsValid(shell) ? table_open(shell, AccessShareLock) : NULL;
 
 	for (int i = 0; i < desc->natts; i++)
 	{
@@ -366,19 +390,37 @@ writer_defaults(Relation rel, EState *estate)
 		bool		filled = false;
 		Node	   *expr;
 
-		for (int c = 0; c < LC_NCOLS; c++)
-			filled |= cache.attnum[c] == att->attnum;
+		for (int k = 0; k < LC_NCOLS; k++)
+			filled |= c->attnum[k] == att->attnum;
 		if (filled || att->attisdropped || att->attgenerated)
 			continue;
 		expr = build_column_default(rel, att->attnum);
+		if (expr == NULL && shell_rel != NULL)
+		{
+			TupleDesc	sdesc = RelationGetDescr(shell_rel);
+
+			for (int j = 0; j < sdesc->natts; j++)
+			{
+				Form_pg_attribute satt = TupleDescAttr(sdesc, j);
+
+				if (!satt->attisdropped && satt->atttypid == att->atttypid &&
+					strcmp(NameStr(satt->attname), NameStr(att->attname)) == 0)
+				{
+					expr = build_column_default(shell_rel, satt->attnum);
+					break;
+				}
+			}
+		}
 		if (expr != NULL)
 			defaults[i] = ExecPrepareExpr((Expr *) expr, estate);
 	}
+	if (shell_rel != NULL)
+		table_close(shell_rel, NoLock);
 	return defaults;
 }
 
 static void
-writer_open(LedgerWriter *w, MemoryContext cxt)
+writer_open(LedgerWriter *w, MemoryContext cxt, Oid target, Oid source)
 {
 	ResourceOwner caller;
 	MemoryContext oldcxt;
@@ -399,7 +441,14 @@ writer_open(LedgerWriter *w, MemoryContext cxt)
 		w->estate = CreateExecutorState();
 		MemoryContextSwitchTo(w->estate->es_query_cxt);
 		w->c = cache;
-		w->rel = table_open(cache.relid, RowExclusiveLock);
+		w->rel = table_open(target, RowExclusiveLock);
+		w->source = source;
+		w->on_shard = target != cache.relid;
+		if (w->on_shard)
+		{
+			resolve_columns(w->rel, &w->c);
+			w->c.relid = target;
+		}
 		w->rri = makeNode(ResultRelInfo);
 		InitResultRelInfo(w->rri, w->rel, 0, NULL, 0);
 		/* so that firing AFTER triggers on it finds it rather than reopening it */
@@ -415,7 +464,8 @@ writer_open(LedgerWriter *w, MemoryContext cxt)
 		 */
 		(void) ExecGetTriggerOldSlot(w->estate, w->rri);
 		(void) ExecGetTriggerNewSlot(w->estate, w->rri);
-		w->defaults = writer_defaults(w->rel, w->estate);
+		w->defaults = writer_defaults(w->rel, w->estate, &w->c,
+									  w->on_shard ? cache.relid : InvalidOid);
 		w->generation = cache_generation;
 	}
 	PG_FINALLY();
@@ -603,34 +653,59 @@ last_event(const LedgerWriter *w, const sp_attmap *map, Datum id, LastEvent *las
 	HeapTuple	tup;
 	HeapTuple	best = NULL;
 	int64		best_id = 0;
+	Timestamp	best_at = 0;
+	int64		deleted_id = 0;
 	bool		isnull;
+	bool		by_time = w->on_shard && c->recorded_at_attnum != InvalidAttrNumber;
 
 	/* systable_beginscan maps the heap attnum to the index column */
 	ScanKeyInit(&key, c->attnum[LC_STREAM_ID], BTEqualStrategyNumber, F_UUID_EQ, id);
 	scan = systable_beginscan(w->rel, c->history_index, OidIsValid(c->history_index),
 							  GetActiveSnapshot(), 1, &key);
+	/*
+	 * The last event is the one with the highest event_id.  On Citus each
+	 * node numbers events from its own range, and a shard moved to another
+	 * node continues with that node's numbers, so there the last event is
+	 * the one recorded last (recorded_at, then event_id).  A deletion
+	 * anywhere in the history ends it: an id is never used again after it.
+	 */
 	while (HeapTupleIsValid(tup = systable_getnext(scan)))
 	{
 		int64		eid = DatumGetInt64(heap_getattr(tup, c->event_id_attnum, desc, &isnull));
+		Timestamp	at = 0;
+		bool		later;
 
-		if (!isnull && (best == NULL || eid > best_id))
+		if (isnull)
+			continue;
+		{
+			Datum		t = heap_getattr(tup, c->attnum[LC_EVENT_TYPE], desc, &isnull);
+
+			if (!isnull && deleted_id == 0 && strcmp(TextDatumGetCString(t), "deleted") == 0)
+				deleted_id = eid;
+		}
+		if (by_time)
+		{
+			Datum		t = heap_getattr(tup, c->recorded_at_attnum, desc, &isnull);
+
+			at = isnull ? 0 : DatumGetTimestamp(t);
+		}
+		later = best == NULL ||
+			(by_time ? (at > best_at || (at == best_at && eid > best_id)) : eid > best_id);
+		if (later)
 		{
 			if (best != NULL)
 				heap_freetuple(best);
 			best = heap_copytuple(tup);
 			best_id = eid;
+			best_at = at;
 		}
 	}
 	systable_endscan(scan);
 	if (best == NULL)
 		return false;
 
-	last->event_id = best_id;
-	{
-		Datum		d = heap_getattr(best, c->attnum[LC_EVENT_TYPE], desc, &isnull);
-
-		last->deleted = !isnull && strcmp(TextDatumGetCString(d), "deleted") == 0;
-	}
+	last->event_id = deleted_id != 0 ? deleted_id : best_id;
+	last->deleted = deleted_id != 0;
 	last->occurred_at = DatumGetTimestamp(heap_getattr(best, c->attnum[LC_OCCURRED_AT], desc, &isnull));
 	{
 		Datum		st = heap_getattr(best, c->attnum[LC_TO_STATUS], desc, &isnull);
@@ -751,16 +826,38 @@ streampay_ledger_trigger(PG_FUNCTION_ARGS)
 	w = (LedgerWriter *) fcinfo->flinfo->fn_extra;
 	for (;;)
 	{
+		Oid			source = RelationGetRelid(rel);
+		Oid			target = InvalidOid;
+
 		if (!cache.valid || cache.fn_oid != fn_oid)
 			resolve(fn_oid);
-		if (RelationGetRelid(rel) != cache.streams_relid)
-			ereport(ERROR,
-					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-					 errmsg("streampay_ledger_trigger() refuses to run on table \"%s\"",
-							RelationGetRelationName(rel)),
-					 errdetail("Only the streampay extension's own streams table writes to its ledger.")));
+		if (source == cache.streams_relid)
+			target = cache.relid;
+		else
+		{
+			/*
+			 * Citus: a shard of the extension's streams (streams_102008)
+			 * writes to the colocated shard of stream_events on this node.
+			 */
+			int64		shardid = OidIsValid(cache.streams_relid) ?
+				sp_citus_shard_of(rel, cache.streams_relid) : 0;
+
+			if (shardid == 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+						 errmsg("streampay_ledger_trigger() refuses to run on table \"%s\"",
+								RelationGetRelationName(rel)),
+						 errdetail("Only the streampay extension's own streams table (or a Citus shard of it) writes to its ledger.")));
+			if (w != NULL && w->kept.alive && w->generation == cache_generation &&
+				w->source == source)
+				target = RelationGetRelid(w->rel);
+			else
+				target = sp_citus_colocated_shard(shardid, cache.streams_relid, cache.relid,
+												  RelationGetRelationName(rel));
+		}
 		if (w != NULL && w->kept.alive &&
-			(w->generation != cache_generation || RelationGetRelid(w->rel) != cache.relid))
+			(w->generation != cache_generation || RelationGetRelid(w->rel) != target ||
+			 w->source != source))
 			sp_kept_close(&w->kept);
 		if (w == NULL)
 		{
@@ -768,7 +865,7 @@ streampay_ledger_trigger(PG_FUNCTION_ARGS)
 			fcinfo->flinfo->fn_extra = w;
 		}
 		if (!w->kept.alive)
-			writer_open(w, fcinfo->flinfo->fn_mcxt);
+			writer_open(w, fcinfo->flinfo->fn_mcxt, target, source);
 		if (cache.valid)
 			break;
 	}
@@ -847,9 +944,18 @@ streampay_ledger_trigger(PG_FUNCTION_ARGS)
 	 * its owner (SECURITY DEFINER), so for webhook events take the role that
 	 * called it, outside any security-definer function.
 	 */
-	actor = DirectFunctionCall1(namein,
-								CStringGetDatum(GetUserNameFromId(webhook ? GetOuterUserId() : GetUserId(),
-																  false)));
+	if (webhook && nonempty(sp_event_actor))
+	{
+		/*
+		 * streampay_ingest names its caller (0.6.0): on a Citus worker the
+		 * outer user is the role Citus connected as, not that caller.
+		 */
+		actor = DirectFunctionCall1(namein, CStringGetDatum(sp_event_actor));
+	}
+	else
+		actor = DirectFunctionCall1(namein,
+									CStringGetDatum(GetUserNameFromId(webhook ? GetOuterUserId() : GetUserId(),
+																	  false)));
 
 	/* the status OIDs of streams go into the ledger's columns as they are */
 	if (status_type != w->c.status_type)
@@ -880,6 +986,19 @@ streampay_ledger_trigger(PG_FUNCTION_ARGS)
 			nrows = 0;			/* a restore: its events are there */
 		}
 	}
+
+	/*
+	 * Citus: PostgreSQL cannot PREPARE a transaction that sent NOTIFY, and
+	 * Citus commits a write on several nodes with two-phase commit, so a
+	 * NOTIFY from a worker would make such writes fail (and a listener on
+	 * the coordinator would never hear it).  Refused up front, with the fix.
+	 */
+	if (nrows > 0 && w->on_shard && sp_notify)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("stream %s: streampay.notify is on on a Citus worker", sp_id_text(id)),
+				 errdetail("A worker cannot announce ledger events: PostgreSQL cannot prepare a transaction that sent NOTIFY, and Citus commits writes on several nodes with two-phase commit."),
+				 errhint("Set streampay.notify = off on every worker (ALTER SYSTEM, then reload); read new events from stream_events instead.")));
 
 	if (nrows > 0)
 		ledger_append(w, map, nv, nn, &old, &new, occurred, has_from, webhook, actor, rows, nrows);

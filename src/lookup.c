@@ -34,6 +34,7 @@
 #include "catalog/pg_am.h"
 #include "catalog/pg_index.h"
 
+#include "citus.h"
 #include "errors.h"
 #include "kept.h"
 #include "stream_row.h"
@@ -47,6 +48,7 @@ typedef struct LookupCache
 	Oid			indexid;		/* the primary key on id */
 	sp_attmap	map;
 	Oid			acl_ok_user;	/* user that passed the SELECT check */
+	bool		distributed;	/* a Citus distributed table (citus.c) */
 } LookupCache;
 
 static LookupCache cache;
@@ -173,6 +175,7 @@ resolve(Oid nsp)
 	cache.relid = relid;
 	cache.indexid = indexid;
 	cache.acl_ok_user = InvalidOid;
+	cache.distributed = sp_citus_distributed(relid);
 	cache.valid = true;
 	table_close(rel, NoLock);
 }
@@ -214,6 +217,50 @@ lookup_spi(Oid nsp, Datum id, sp_stream *out)
 	return found;
 }
 
+/*
+ * Citus: on a node that holds the stream's shard, a primary-key scan of that
+ * shard (this is how the id forms work inside a query Citus pushed down to
+ * a worker, where a routed query would be refused as "a distributed query
+ * from a query on a shard").  Not kept open between calls: the shard
+ * differs from id to id.
+ */
+static bool
+lookup_shard(Oid shard, Datum id, sp_stream *out)
+{
+	Relation	heap = table_open(shard, AccessShareLock);
+	Oid			indexid = sp_primary_key_index(heap);
+	Relation	index;
+	IndexScanDesc scan;
+	TupleTableSlot *slot;
+	ScanKeyData key;
+	sp_attmap	map;
+	bool		found;
+
+	sp_attmap_build(&map, RelationGetDescr(heap));
+	if (!OidIsValid(indexid))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("shard \"%s\" of streams has no primary key",
+						RelationGetRelationName(heap))));
+	check_primary_key(heap, indexid, map.attnum[SP_COL_ID], RelationGetNamespace(heap));
+	index = index_open(indexid, AccessShareLock);
+	slot = MakeSingleTupleTableSlot(RelationGetDescr(heap), table_slot_callbacks(heap));
+	scan = sp_index_beginscan(heap, index, GetActiveSnapshot(), 1);
+	ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_UUID_EQ, id);
+	index_rescan(scan, &key, 1, NULL, 0);
+	found = index_getnext_slot(scan, ForwardScanDirection, slot);
+	if (found)
+	{
+		slot_getallattrs(slot);
+		sp_decode_stream(&map, slot->tts_values, slot->tts_isnull, out);
+	}
+	index_endscan(scan);
+	ExecDropSingleTupleTableSlot(slot);
+	index_close(index, AccessShareLock);
+	table_close(heap, AccessShareLock);
+	return found;
+}
+
 bool
 sp_lookup_stream(Oid nsp, Datum id, sp_stream *out, void **state, MemoryContext state_cxt)
 {
@@ -251,6 +298,20 @@ sp_lookup_stream(Oid nsp, Datum id, sp_stream *out, void **state, MemoryContext 
 		check_enable_rls(cache.relid, InvalidOid, false) == RLS_ENABLED)
 	{
 		table_close(heap, NoLock);
+		return lookup_spi(nsp, id, out);
+	}
+
+	/*
+	 * Citus: the table here is an empty shell.  Read the shard when this
+	 * node holds it, else let Citus route the query to the node that does.
+	 */
+	if (cache.distributed)
+	{
+		Oid			shard = sp_citus_local_shard_for(cache.relid, id);
+
+		table_close(heap, NoLock);
+		if (OidIsValid(shard))
+			return lookup_shard(shard, id, out);
 		return lookup_spi(nsp, id, out);
 	}
 

@@ -1,7 +1,8 @@
 /*
  * rederive.c
  *	  What the C triggers need to know about chain-ordered ingestion
- *	  (0.6.0): the clock-skew allowance and the rewind step.
+ *	  (0.6.0): the clock-skew allowance, the rewind step, and the settings
+ *	  that carry an event's context to the triggers (on every Citus node).
  *
  * The order logic itself (which events to replay, what to park) lives in
  * streampay_ingest; each replayed event goes through the ordinary trigger
@@ -14,10 +15,17 @@
  */
 #include "compat.h"
 
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/lsyscache.h"
 #include "utils/timestamp.h"
 #include "utils/uuid.h"
 
+#include "citus.h"
 #include "stream_row.h"
 #include "streampay.h"
 
@@ -68,4 +76,92 @@ sp_setting_int64(const char *name, const char *value, int64 *out)
 				 errmsg("internal setting %s has an invalid value \"%s\"", name, value)));
 	*out = (int64) v;
 	return true;
+}
+
+/*
+ * streampay_set_event_context(names text[], vals text[]): set the internal
+ * settings that tell the triggers what the current write is (a webhook
+ * event, its id, a replay, a rewind), for the rest of the transaction.
+ *
+ * On one node that is set_config(name, value, true).  When the extension's
+ * streams table is distributed with Citus the triggers fire on the workers,
+ * which set_config() never reaches: there each setting is made with a SET
+ * LOCAL statement, which Citus forwards to the workers of the transaction
+ * when citus.propagate_set_commands is 'local' (required, else 55000: the
+ * ledger would record webhook events as plain SQL changes).  One call sets
+ * them all, so streampay_ingest pays one function call per event.
+ */
+PG_FUNCTION_INFO_V1(streampay_set_event_context);
+Datum
+streampay_set_event_context(PG_FUNCTION_ARGS)
+{
+	ArrayType  *names_arr = PG_GETARG_ARRAYTYPE_P(0);
+	ArrayType  *vals_arr = PG_GETARG_ARRAYTYPE_P(1);
+	Datum	   *names;
+	Datum	   *vals;
+	bool	   *names_null;
+	bool	   *vals_null;
+	int			n;
+	int			nv;
+	Oid			streams;
+	bool		distributed;
+
+	deconstruct_array(names_arr, TEXTOID, -1, false, TYPALIGN_INT, &names, &names_null, &n);
+	deconstruct_array(vals_arr, TEXTOID, -1, false, TYPALIGN_INT, &vals, &vals_null, &nv);
+	if (n != nv)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("streampay_set_event_context: %d names but %d values", n, nv)));
+
+	streams = get_relname_relid("streams", get_func_namespace(fcinfo->flinfo->fn_oid));
+	distributed = sp_citus_distributed(streams);
+	if (distributed)
+	{
+		const char *propagate = GetConfigOption("citus.propagate_set_commands", true, false);
+
+		if (propagate == NULL || strcmp(propagate, "local") != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("streams is distributed with Citus, but citus.propagate_set_commands is not 'local'"),
+					 errdetail("The ledger is written on the workers, which would not learn what the change is (a webhook event, a replay)."),
+					 errhint("ALTER SYSTEM SET citus.propagate_set_commands = 'local'; SELECT pg_reload_conf(); on the coordinator.")));
+		if (SPI_connect() != SPI_OK_CONNECT)
+			ereport(ERROR,
+					(errcode(ERRCODE_INTERNAL_ERROR),
+					 errmsg("streampay_set_event_context: SPI_connect failed")));
+	}
+	for (int i = 0; i < n; i++)
+	{
+		char	   *name;
+		char	   *value;
+
+		if (names_null[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("streampay_set_event_context: a setting name is NULL")));
+		name = TextDatumGetCString(names[i]);
+		/* only streampay's own settings: this is not a general SET */
+		if (strncmp(name, "streampay.", 10) != 0 || name[10] == '\0' ||
+			strspn(name + 10, "abcdefghijklmnopqrstuvwxyz_") != strlen(name + 10))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("streampay_set_event_context: \"%s\" is not a streampay setting", name)));
+		value = vals_null[i] ? "" : TextDatumGetCString(vals[i]);
+		if (distributed)
+		{
+			char	   *stmt = psprintf("SET LOCAL %s = %s", name, quote_literal_cstr(value));
+
+			if (SPI_execute(stmt, false, 0) != SPI_OK_UTILITY)
+				ereport(ERROR,
+						(errcode(ERRCODE_INTERNAL_ERROR),
+						 errmsg("streampay_set_event_context: %s failed", stmt)));
+		}
+		else
+			(void) set_config_option(name, value,
+									 superuser() ? PGC_SUSET : PGC_USERSET,
+									 PGC_S_SESSION, GUC_ACTION_LOCAL, true, 0, false);
+	}
+	if (distributed)
+		SPI_finish();
+	PG_RETURN_VOID();
 }

@@ -58,6 +58,20 @@ money_kind(Oid funcid)
 	return -1;
 }
 
+/* timezone('UTC', now()): the forms without as_of use the transaction time */
+static Expr *
+transaction_time_utc(void)
+{
+	Expr	   *now = (Expr *) makeFuncExpr(F_NOW, TIMESTAMPTZOID, NIL, InvalidOid,
+											InvalidOid, COERCE_EXPLICIT_CALL);
+	Const	   *utc = makeConst(TEXTOID, -1, DEFAULT_COLLATION_OID, -1,
+								CStringGetTextDatum("UTC"), false, false);
+
+	return (Expr *) makeFuncExpr(F_TIMEZONE_TEXT_TIMESTAMPTZ, TIMESTAMPOID,
+								 list_make2(utc, now), InvalidOid,
+								 DEFAULT_COLLATION_OID, COERCE_EXPLICIT_CALL);
+}
+
 List *
 sp_row_column_vars(Var *row, Oid relid, Oid *argtypes)
 {
@@ -88,20 +102,6 @@ sp_row_column_vars(Var *row, Oid relid, Oid *argtypes)
 	return cols;
 }
 
-/* timezone('UTC', now()): the forms without as_of use the transaction time */
-static Expr *
-transaction_time_utc(void)
-{
-	Expr	   *now = (Expr *) makeFuncExpr(F_NOW, TIMESTAMPTZOID, NIL, InvalidOid,
-											InvalidOid, COERCE_EXPLICIT_CALL);
-	Const	   *utc = makeConst(TEXTOID, -1, DEFAULT_COLLATION_OID, -1,
-								CStringGetTextDatum("UTC"), false, false);
-
-	return (Expr *) makeFuncExpr(F_TIMEZONE_TEXT_TIMESTAMPTZ, TIMESTAMPOID,
-								 list_make2(utc, now), InvalidOid,
-								 DEFAULT_COLLATION_OID, COERCE_EXPLICIT_CALL);
-}
-
 PG_FUNCTION_INFO_V1(streampay_row_support);
 Datum
 streampay_row_support(PG_FUNCTION_ARGS)
@@ -112,12 +112,6 @@ streampay_row_support(PG_FUNCTION_ARGS)
 	Var		   *row;
 	RangeTblEntry *rte;
 	Oid			relid;
-	int			kind;
-	List	   *args;
-	List	   *cols;
-	Oid			argtypes[FROM_COLUMNS_NARGS];
-	Oid			target;
-	char	   *nspname;
 
 	if (!IsA(rawreq, SupportRequestSimplify))
 		PG_RETURN_POINTER(NULL);
@@ -135,29 +129,63 @@ streampay_row_support(PG_FUNCTION_ARGS)
 	relid = typeidTypeRelid(row->vartype);
 	if (rte->rtekind != RTE_RELATION || !OidIsValid(relid) || rte->relid != relid)
 		PG_RETURN_POINTER(NULL);
+	PG_RETURN_POINTER(sp_row_form_on_columns(fcall, row, relid));
+}
+
+/*
+ * The money row form fcall, whose first argument is the whole-row Var row
+ * of table relid, as a call of streampay_accrual_from_columns on that row's
+ * columns; NULL when fcall is not a money row form or relid lacks a column.
+ * Also used before Citus plans a query (citus.c).
+ */
+Node *
+sp_row_form_on_columns(FuncExpr *fcall, Var *row, Oid relid)
+{
+	int			kind;
+
+	if (list_length(fcall->args) < 1 || list_length(fcall->args) > 2 ||
+		linitial(fcall->args) != (void *) row)
+		return NULL;
 	kind = money_kind(fcall->funcid);
 	if (kind < 0)
-		PG_RETURN_POINTER(NULL);
+		return NULL;
+	return sp_money_on_columns(kind, row, relid,
+							   list_length(fcall->args) == 2 ? lsecond(fcall->args) : NULL,
+							   get_func_namespace(fcall->funcid));
+}
+
+/*
+ * streampay_accrual_from_columns(kind, row.id, row.status, ..., as_of) on
+ * the whole-row Var row of table relid, with the function of schema nsp;
+ * as_of NULL means the transaction time.  NULL when relid lacks a column.
+ */
+Node *
+sp_money_on_columns(int kind, Var *row, Oid relid, Node *as_of, Oid nsp)
+{
+	List	   *args;
+	List	   *cols;
+	Oid			argtypes[FROM_COLUMNS_NARGS];
+	Oid			target;
+	char	   *nspname;
 
 	args = list_make1(makeConst(INT4OID, -1, InvalidOid, sizeof(int32),
 								Int32GetDatum(kind), false, true));
 	argtypes[0] = INT4OID;
 	cols = sp_row_column_vars(row, relid, argtypes + 1);
 	if (cols == NIL)
-		PG_RETURN_POINTER(NULL);
+		return NULL;
 	args = list_concat(args, cols);
-	args = lappend(args, list_length(fcall->args) == 2 ? lsecond(fcall->args)
-				   : (Node *) transaction_time_utc());
+	args = lappend(args, as_of != NULL ? as_of : (Node *) transaction_time_utc());
 	argtypes[FROM_COLUMNS_NARGS - 1] = TIMESTAMPOID;
 
 	/* the target lives beside the function being simplified */
-	nspname = get_namespace_name(get_func_namespace(fcall->funcid));
+	nspname = get_namespace_name(nsp);
 	target = LookupFuncName(list_make2(makeString(nspname),
 									   makeString("streampay_accrual_from_columns")),
 							FROM_COLUMNS_NARGS, argtypes, true);
 	if (!OidIsValid(target))
-		PG_RETURN_POINTER(NULL);
+		return NULL;
 
-	PG_RETURN_POINTER(makeFuncExpr(target, fcall->funcresulttype, args, InvalidOid,
-								   InvalidOid, COERCE_EXPLICIT_CALL));
+	return (Node *) makeFuncExpr(target, NUMERICOID, args, InvalidOid,
+								 InvalidOid, COERCE_EXPLICIT_CALL);
 }

@@ -14,6 +14,7 @@
 
 #include "kept.h"
 #include "streampay.h"
+#include "citus.h"
 
 SP_MODULE_MAGIC;
 
@@ -32,6 +33,7 @@ char	   *sp_event_source = NULL;
 char	   *sp_external_event_id = NULL;
 char	   *sp_event_transaction_hash = NULL;
 char	   *sp_event_payload_digest = NULL;
+char	   *sp_event_actor = NULL;
 bool		sp_allow_event_purge = false;
 
 /* announce each ledger event with NOTIFY streampay_events (0.5.0) */
@@ -44,6 +46,7 @@ streampay_relcache_callback(Datum arg, Oid relid)
 	sp_lookup_invalidate(relid);
 	sp_chains_invalidate(relid);
 	sp_ledger_invalidate(relid);
+	sp_citus_invalidate(relid);
 }
 
 static void
@@ -109,6 +112,9 @@ _PG_init(void)
 							"Indexers and chains stamp events with their own clocks; an event up to this far in the future is applied at its own time.",
 							&sp_max_clock_skew, 60, 0, 3600, PGC_SUSET, GUC_UNIT_S,
 							NULL, NULL, NULL);
+	define_internal_string("streampay.event_actor",
+						   "Internal: the role that called streampay_ingest (what the ledger records as actor on every node of a Citus cluster).",
+						   &sp_event_actor);
 	DefineCustomBoolVariable("streampay.allow_event_purge",
 							 "Internal: lets streampay_purge_events() delete ledger rows.",
 							 NULL, &sp_allow_event_purge, false, PGC_SUSET,
@@ -126,4 +132,12 @@ _PG_init(void)
 	sp_merge_init();
 	sp_lookup_init();
 	sp_agg_rewrite_init();
+
+	/*
+	 * Last, so that its planner hook runs first: on a distributed table the
+	 * sum aggregates must become sum() of the column form, which Citus
+	 * pushes down, before agg_rewrite.c turns them into the column
+	 * aggregate, whose internal state Citus cannot push down.
+	 */
+	sp_citus_init();
 }

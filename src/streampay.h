@@ -84,6 +84,7 @@ extern char *sp_event_source;
 extern char *sp_external_event_id;
 extern char *sp_event_transaction_hash;
 extern char *sp_event_payload_digest;
+extern char *sp_event_actor;
 extern bool sp_allow_event_purge;
 extern bool sp_notify;
 
@@ -103,5 +104,19 @@ extern bool sp_setting_int64(const char *name, const char *value, int64 *out);
  */
 extern bool sp_lookup_stream(Oid nsp, Datum id, sp_stream *out, void **state,
 							 MemoryContext state_cxt);
+
+/*
+ * A money row form (streampay_accrued/claimable/refundable(row [, t])) on
+ * the whole-row Var 'row' of table relid, rewritten to the columns form;
+ * NULL when it is not one (row_support.c).
+ */
+struct FuncExpr;
+struct Var;
+extern struct Node *sp_row_form_on_columns(struct FuncExpr *fcall, struct Var *row, Oid relid);
+extern struct Node *sp_money_on_columns(int kind, struct Var *row, Oid relid, struct Node *as_of,
+										Oid nsp);
+
+/* Citus support's planner hook (citus.c) */
+extern void sp_citus_init(void);
 
 #endif							/* STREAMPAY_H */

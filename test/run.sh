@@ -15,7 +15,9 @@
 # first server; the SQL suites (regress,
 # isolation, dump/restore, upgrade chain, adversarial) against each.  With
 # both 15 and 18 listed, a 15 cluster is also moved to 18 with pg_upgrade;
-# with 15 listed, the Debian package is built, installed and tested.
+# with 15 listed, the Debian package is built, installed and tested; with 18
+# listed and the vendored Citus source present, test/citus.sh runs the
+# suites across a Citus cluster.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 source test/lib/common.sh
@@ -186,6 +188,22 @@ if [[ " $PG_MAJORS " == *" 15 "* ]] && [ -z "${SP_SKIP_PACKAGE:-}" ]; then
 	cat "$results"
 	grep -qE '^[0-9]+ passed, [0-9]+ failed$' "$results" || failed=$((failed + 1))
 	tally_lines "$results"
+fi
+
+# 12. Citus (issue 13): a coordinator and two workers on PostgreSQL 18 with
+#     the vendored Citus source (../shared/vendor), built once and cached;
+#     test/citus.sh says what it checks
+citus_tarball=${SP_CITUS_TARBALL:-$SP_ROOT/../shared/vendor/citus-14.0.1.tar.gz}
+if [[ " $PG_MAJORS " != *" 18 "* ]]; then
+	echo "citus: skipped (PostgreSQL 18 is not in PG_MAJORS)"
+elif [ ! -f "$citus_tarball" ]; then
+	echo "citus: skipped (no Citus source at $citus_tarball)"
+else
+	sp_log "suite: Citus (PostgreSQL 18)"
+	test/citus.sh > "$results" 2>&1
+	cat "$results"
+	tally_ok "$results"
+	grep -qE '^(ok|FAILED) ' "$results" || failed=$((failed + 1))
 fi
 
 rm -f "$results"
