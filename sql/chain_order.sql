@@ -74,11 +74,19 @@ SELECT pg_temp.send(pg_temp.ev('c-5', 'stream_paused', ' ', '2025-01-01T00:00:00
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 SELECT pg_temp.send(pg_temp.ev('c-5', 'stream_paused', '', '2025-01-01T00:00:00Z'));
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
--- the chain id is set once
+-- a chain id determines the row's id (that keeps it unique per chain and
+-- contract): a stream inserted in SQL with a chain id takes the derived id
+INSERT INTO streams (id, payer, recipient, rate_per_second, start_time, total_amount, chain_stream_id)
+VALUES (gen_random_uuid(), 'GB5IAA3JGAM2DXAUKWLQXBR5K5AENXEBR64TQOVGQCRJQ2GQ3VV6ZCWS',
+        'GAOBB5P7YK6237WL22QBMMH7LU5K5SB3TBVLEDQE643RJJUOES5LKBSU', 1, '2025-01-01', 10, 'sql-1');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+INSERT INTO streams (id, payer, recipient, rate_per_second, start_time, total_amount, chain_stream_id)
+VALUES (streampay_chain_stream_uuid('stellar-testnet', NULL, 'sql-1'), 'GB5IAA3JGAM2DXAUKWLQXBR5K5AENXEBR64TQOVGQCRJQ2GQ3VV6ZCWS',
+        'GAOBB5P7YK6237WL22QBMMH7LU5K5SB3TBVLEDQE643RJJUOES5LKBSU', 1, '2025-01-01', 10, 'sql-1');
+SELECT streampay_stream_id('sql-1') = streampay_chain_stream_uuid('stellar-testnet', NULL, 'sql-1') AS found;
+-- and it is set once
 UPDATE streams SET chain_stream_id = '44' WHERE chain_stream_id = '42';
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
--- neighbour: a stream created in SQL may get one once
-UPDATE streams SET chain_stream_id = 'sql-1' WHERE id = '30000000-0000-0000-0000-000000000001';
 
 -- two contracts on one chain number their streams alike
 SELECT pg_temp.brief(pg_temp.send(pg_temp.created('k-1', '7', '2025-01-01T00:00:00Z', '1', '1000',

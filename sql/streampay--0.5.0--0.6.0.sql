@@ -29,42 +29,8 @@
 -- a Citus cluster the coordinator's ALTER TABLE reaches the workers before
 -- they run this script themselves.
 ALTER TABLE @extschema@.streams ADD COLUMN IF NOT EXISTS chain_stream_id varchar(255);
-DO $$
-BEGIN
-    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint c
-                    WHERE c.conrelid OPERATOR(pg_catalog.=) '@extschema@.streams'::pg_catalog.regclass
-                      AND c.conname OPERATOR(pg_catalog.=) 'streams_chain_stream_id_check') THEN
-        ALTER TABLE @extschema@.streams ADD CONSTRAINT streams_chain_stream_id_check
-            CHECK (chain_stream_id OPERATOR(pg_catalog.<>) '');
-    END IF;
-END
-$$;
 COMMENT ON COLUMN @extschema@.streams.chain_stream_id IS
-    'The chain''s id of the stream (the webhook streamId), unique per chain_id and contract_address; set once, never changed';
--- led by the chain id: webhook events and streampay_stream_id look up by it.
--- Citus allows a unique index on a distributed table only with its
--- distribution column (id) in it: there the index is plain, and a webhook
--- stream's id, derived from (chain, contract, streamId), keeps it unique.
-DO $$
-DECLARE
-    distributed boolean := false;
-BEGIN
-    IF pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL THEN
-        EXECUTE 'SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition p
-                                 WHERE p.logicalrelid OPERATOR(pg_catalog.=) $1)'
-           INTO distributed USING '@extschema@.streams'::pg_catalog.regclass;
-    END IF;
-    IF distributed THEN
-        CREATE INDEX IF NOT EXISTS streams_chain_stream_id_key ON @extschema@.streams
-            (chain_stream_id, chain_id, (COALESCE(contract_address, ''::varchar)))
-            WHERE chain_stream_id IS NOT NULL;
-    ELSE
-        CREATE UNIQUE INDEX IF NOT EXISTS streams_chain_stream_id_key ON @extschema@.streams
-            (chain_stream_id, chain_id, (COALESCE(contract_address, ''::varchar)))
-            WHERE chain_stream_id IS NOT NULL;
-    END IF;
-END
-$$;
+    'The chain''s id of the stream (the webhook streamId); with chain_id and contract_address it determines id, so it is unique per chain and contract; set once, never changed';
 
 -- The uuid a stream created by a webhook gets: the streamId itself when it
 -- is a uuid (as before 0.6.0), else one derived from the chain's identity,
@@ -86,6 +52,25 @@ AS $$
 $$;
 COMMENT ON FUNCTION @extschema@.streampay_chain_stream_uuid(text, text, text) IS
     'The streams.id a webhook-created stream gets: its streamId if that is a uuid, else derived (SHA-256) from chain, contract and streamId';
+
+-- A chain stream id determines the row's id: so it is unique per chain and
+-- contract through the primary key, which also holds on a Citus cluster,
+-- where a unique index must contain the distribution column (id).
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint c
+                    WHERE c.conrelid OPERATOR(pg_catalog.=) '@extschema@.streams'::pg_catalog.regclass
+                      AND c.conname OPERATOR(pg_catalog.=) 'streams_chain_stream_id_check') THEN
+        ALTER TABLE @extschema@.streams ADD CONSTRAINT streams_chain_stream_id_check
+            CHECK (chain_stream_id OPERATOR(pg_catalog.<>) ''
+                   AND id OPERATOR(pg_catalog.=) @extschema@.streampay_chain_stream_uuid(
+                           chain_id, contract_address, chain_stream_id));
+    END IF;
+END
+$$;
+-- webhook events and streampay_stream_id look a stream up by its chain id
+CREATE INDEX IF NOT EXISTS streams_chain_stream_id_idx ON @extschema@.streams (chain_stream_id)
+    WHERE chain_stream_id IS NOT NULL;
 
 -- Find a stream by its uuid or by the chain's id of it.
 CREATE FUNCTION @extschema@.streampay_stream_id(stream text, chain_id text DEFAULT NULL,
@@ -941,8 +926,8 @@ END
 $$;
 COMMENT ON FUNCTION @extschema@.streampay_ingest(text, text) IS
     'Verify (HMAC-SHA256) and apply one indexer webhook event at its chain position: applied, reordered, parked or duplicate (superuser-installed SECURITY DEFINER; grant EXECUTE to the indexer role)';
-COMMENT ON INDEX @extschema@.streams_chain_stream_id_key IS
-    'A chain stream id names one stream per chain and contract';
+COMMENT ON INDEX @extschema@.streams_chain_stream_id_idx IS
+    'Webhook events and streampay_stream_id find a stream by its chain id';
 
 
 ---------------------------------------------------------------------------

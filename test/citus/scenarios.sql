@@ -254,10 +254,27 @@ SELECT event_type, source, external_event_id, transaction_hash, encode(payload_d
        actor = current_user AS by_caller, settled_delta, settled_amount, to_status
   FROM stream_events WHERE stream_id::text LIKE 'c4000000-%'
  ORDER BY stream_id, occurred_at, event_type;
--- OUT-OF-ORDER INGESTION (0.6.0, being built on main): the chain-ordered
--- delivery scenarios go here, so that they run on one node and on the
--- cluster alike (deliver the events above shuffled; the streams and the
--- ledger must converge to the same state as in order).
+-- out of order (0.6.0): chain ids, events 1, 3, 2, an event before its
+-- stream's creation, duplicates; one node and the cluster converge alike
+INSERT INTO p VALUES
+ ('o1', '{"eventId":"ooo-1","eventType":"stream_created","streamId":"42","occurredAt":"2025-01-01T00:00:00Z","ledger":100,"data":{"payer":"GB5IAA3JGAM2DXAUKWLQXBR5K5AENXEBR64TQOVGQCRJQ2GQ3VV6ZCWS","recipient":"GAOBB5P7YK6237WL22QBMMH7LU5K5SB3TBVLEDQE643RJJUOES5LKBSU","ratePerSecond":"1","totalAmount":"1000","startTime":"2025-01-01T00:00:00Z"}}'),
+ ('o2', '{"eventId":"ooo-2","eventType":"rate_changed","streamId":"42","occurredAt":"2025-01-01T00:01:40Z","ledger":101,"data":{"ratePerSecond":"2"}}'),
+ ('o3', '{"eventId":"ooo-3","eventType":"stream_paused","streamId":"42","occurredAt":"2025-01-01T00:03:20Z","ledger":102}'),
+ ('u2', '{"eventId":"ooo-u2","eventType":"stream_paused","streamId":"stream_456","occurredAt":"2025-01-01T00:00:10Z"}'),
+ ('u1', '{"eventId":"ooo-u1","eventType":"stream_created","streamId":"stream_456","occurredAt":"2025-01-01T00:00:00Z","data":{"payer":"GB5IAA3JGAM2DXAUKWLQXBR5K5AENXEBR64TQOVGQCRJQ2GQ3VV6ZCWS","recipient":"GAOBB5P7YK6237WL22QBMMH7LU5K5SB3TBVLEDQE643RJJUOES5LKBSU","ratePerSecond":"3","totalAmount":"1000","startTime":"2025-01-01T00:00:00Z"}}');
+SELECT r ->> 'outcome' AS outcome, r ->> 'reason' AS reason, r ->> 'status' AS status,
+       r ->> 'settledAmount' AS settled
+  FROM unnest(ARRAY['o1', 'o3', 'o2', 'o3', 'u2', 'u1', 'u2']) WITH ORDINALITY AS d(name, n),
+       LATERAL pg_temp.send(d.name) r
+ ORDER BY d.n;
+SELECT chain_stream_id, status, rate_per_second, total_amount, settled_amount, last_settled_at,
+       streampay_accrued(s, '2025-01-02') AS accrued,
+       (SELECT sum(e.settled_delta) FROM stream_events e WHERE e.stream_id = s.id) = s.settled_amount AS ledger_ok
+  FROM streams s WHERE chain_stream_id IN ('42', 'stream_456') ORDER BY 1;
+SELECT streampay_accrued('42', '2025-01-02') AS by_chain_id;
+SELECT event_type, settled_delta, external_event_id, rederived_event_id, chain_ledger
+  FROM stream_events WHERE stream_id = streampay_stream_id('42') ORDER BY occurred_at, event_id;
+SELECT count(*) AS parked FROM streampay_parked;
 
 -- 9. per account: one row per (chain, asset)
 SELECT * FROM streampay_account('GB5IAA3JGAM2DXAUKWLQXBR5K5AENXEBR64TQOVGQCRJQ2GQ3VV6ZCWS', '2025-01-06');
