@@ -76,10 +76,12 @@ SELECT pg_temp.send(pg_temp.ev('c-5', 'stream_paused', '', '2025-01-01T00:00:00Z
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 -- a chain id determines the row's id (that keeps it unique per chain and
 -- contract): a stream inserted in SQL with a chain id takes the derived id
+\set VERBOSITY terse
 INSERT INTO streams (id, payer, recipient, rate_per_second, start_time, total_amount, chain_stream_id)
 VALUES (gen_random_uuid(), 'GB5IAA3JGAM2DXAUKWLQXBR5K5AENXEBR64TQOVGQCRJQ2GQ3VV6ZCWS',
         'GAOBB5P7YK6237WL22QBMMH7LU5K5SB3TBVLEDQE643RJJUOES5LKBSU', 1, '2025-01-01', 10, 'sql-1');
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
+\set VERBOSITY default
 INSERT INTO streams (id, payer, recipient, rate_per_second, start_time, total_amount, chain_stream_id)
 VALUES (streampay_chain_stream_uuid('stellar-testnet', NULL, 'sql-1'), 'GB5IAA3JGAM2DXAUKWLQXBR5K5AENXEBR64TQOVGQCRJQ2GQ3VV6ZCWS',
         'GAOBB5P7YK6237WL22QBMMH7LU5K5SB3TBVLEDQE643RJJUOES5LKBSU', 1, '2025-01-01', 10, 'sql-1');

@@ -62,9 +62,10 @@ BEGIN
                     WHERE c.conrelid OPERATOR(pg_catalog.=) '@extschema@.streams'::pg_catalog.regclass
                       AND c.conname OPERATOR(pg_catalog.=) 'streams_chain_stream_id_check') THEN
         ALTER TABLE @extschema@.streams ADD CONSTRAINT streams_chain_stream_id_check
-            CHECK (chain_stream_id OPERATOR(pg_catalog.<>) ''
-                   AND id OPERATOR(pg_catalog.=) @extschema@.streampay_chain_stream_uuid(
-                           chain_id, contract_address, chain_stream_id));
+            CHECK (chain_stream_id IS NULL
+                   OR (chain_stream_id OPERATOR(pg_catalog.<>) ''
+                       AND id OPERATOR(pg_catalog.=) @extschema@.streampay_chain_stream_uuid(
+                               chain_id, contract_address, chain_stream_id)));
     END IF;
 END
 $$;
