@@ -34,7 +34,8 @@ COMMENT ON COLUMN @extschema@.streams.chain_stream_id IS
 
 -- The uuid a stream created by a webhook gets: the streamId itself when it
 -- is a uuid (as before 0.6.0), else one derived from the chain's identity,
--- so every mirror of the same chain gives the stream the same id.
+-- so every mirror of the same chain gives the stream the same id.  (The
+-- check streams_chain_stream_id_check below spells out the same formula.)
 -- (No SET clause, so that it is inlined: every name in it is qualified.)
 CREATE FUNCTION @extschema@.streampay_chain_stream_uuid(chain_id text, contract_address text,
                                                        chain_stream_id text)
@@ -55,7 +56,10 @@ COMMENT ON FUNCTION @extschema@.streampay_chain_stream_uuid(text, text, text) IS
 
 -- A chain stream id determines the row's id: so it is unique per chain and
 -- contract through the primary key, which also holds on a Citus cluster,
--- where a unique index must contain the distribution column (id).
+-- where a unique index must contain the distribution column (id).  The
+-- check spells out streampay_chain_stream_uuid() with built-in functions
+-- only: on a distributed cluster Citus adds it to the workers' shards
+-- before they have run this script (and so before the function exists).
 DO $$
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint c
@@ -64,8 +68,14 @@ BEGIN
         ALTER TABLE @extschema@.streams ADD CONSTRAINT streams_chain_stream_id_check
             CHECK (chain_stream_id IS NULL
                    OR (chain_stream_id OPERATOR(pg_catalog.<>) ''
-                       AND id OPERATOR(pg_catalog.=) @extschema@.streampay_chain_stream_uuid(
-                               chain_id, contract_address, chain_stream_id)));
+                       AND id OPERATOR(pg_catalog.=) CASE
+                           WHEN chain_stream_id OPERATOR(pg_catalog.~*)
+                                '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
+                           THEN chain_stream_id::pg_catalog.uuid
+                           ELSE pg_catalog.substr(pg_catalog.encode(pg_catalog.sha256(pg_catalog.convert_to(
+                                    pg_catalog.concat_ws('/', 'streampay', chain_id, COALESCE(contract_address, ''),
+                                                         chain_stream_id), 'UTF8')), 'hex'), 1, 32)::pg_catalog.uuid
+                           END));
     END IF;
 END
 $$;

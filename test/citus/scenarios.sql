@@ -272,8 +272,10 @@ SELECT chain_stream_id, status, rate_per_second, total_amount, settled_amount, l
        (SELECT sum(e.settled_delta) FROM stream_events e WHERE e.stream_id = s.id) = s.settled_amount AS ledger_ok
   FROM streams s WHERE chain_stream_id IN ('42', 'stream_456') ORDER BY 1;
 SELECT streampay_accrued('42', '2025-01-02') AS by_chain_id;
+-- (the id first: a function that queries streams cannot run inside a query on the shards)
+SELECT streampay_stream_id('42') AS ooo_id \gset
 SELECT event_type, settled_delta, external_event_id, rederived_event_id, chain_ledger
-  FROM stream_events WHERE stream_id = streampay_stream_id('42') ORDER BY occurred_at, event_id;
+  FROM stream_events WHERE stream_id = :'ooo_id' ORDER BY occurred_at, event_id;
 SELECT count(*) AS parked FROM streampay_parked;
 
 -- 9. per account: one row per (chain, asset)
