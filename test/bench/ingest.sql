@@ -32,34 +32,29 @@ DECLARE
 BEGIN
     PERFORM setseed(seed);
     FOREACH v IN ARRAY ARRAY['ingest_050', 'streampay', 'late_10pct'] LOOP
+        -- delivery order: stream after stream, event after event; for
+        -- late_10pct, 10% of the events (never a creation) each moved 1-20
+        -- places later (at most to its stream's length - 1)
         INSERT INTO bench.w8_payloads (w, v, rep, seq, stream, body, sig)
-        SELECT w, v, rep, row_number() OVER (ORDER BY st, i), st, b, streampay_sign(b, 'whsec_bench')
-          FROM generate_series(1, streams) st, generate_series(1, per) i,
-               LATERAL (SELECT (jsonb_build_object(
-                   'eventId', format('%s-%s-%s-%s-%s', w, v, rep, st, i),
-                   'eventType', CASE WHEN i = 1 THEN 'stream_created'
-                                     WHEN i % 2 = 0 THEN 'stream_paused' ELSE 'stream_resumed' END,
-                   'streamId', bench.w8_id(w, v, rep, st)::text,
-                   'occurredAt', to_char(timestamp '2025-01-01' + make_interval(secs => i), 'YYYY-MM-DD"T"HH24:MI:SS"Z"'))
-                 || CASE WHEN i = 1 THEN jsonb_build_object('data', jsonb_build_object(
-                       'payer', 'GB5IAA3JGAM2DXAUKWLQXBR5K5AENXEBR64TQOVGQCRJQ2GQ3VV6ZCWS',
-                       'recipient', 'GAOBB5P7YK6237WL22QBMMH7LU5K5SB3TBVLEDQE643RJJUOES5LKBSU',
-                       'ratePerSecond', '0.000001', 'totalAmount', '1000000',
-                       'startTime', '2025-01-01T00:00:00Z'))
-                    ELSE '{}'::jsonb END)::text AS b) x;
+        SELECT w, v, rep, row_number() OVER (ORDER BY x.pos), x.st, x.b, streampay_sign(x.b, 'whsec_bench')
+          FROM (SELECT st, b,
+                       (st - 1) * per + i
+                       + CASE WHEN v = 'late_10pct' AND i > 1 AND random() < 0.1
+                              THEN 1 + floor(random() * least(20, per - 1)) + 0.5 ELSE 0 END AS pos
+                  FROM generate_series(1, streams) st, generate_series(1, per) i,
+                       LATERAL (SELECT (jsonb_build_object(
+                           'eventId', format('%s-%s-%s-%s-%s', w, v, rep, st, i),
+                           'eventType', CASE WHEN i = 1 THEN 'stream_created'
+                                             WHEN i % 2 = 0 THEN 'stream_paused' ELSE 'stream_resumed' END,
+                           'streamId', bench.w8_id(w, v, rep, st)::text,
+                           'occurredAt', to_char(timestamp '2025-01-01' + make_interval(secs => i), 'YYYY-MM-DD"T"HH24:MI:SS"Z"'))
+                         || CASE WHEN i = 1 THEN jsonb_build_object('data', jsonb_build_object(
+                               'payer', 'GB5IAA3JGAM2DXAUKWLQXBR5K5AENXEBR64TQOVGQCRJQ2GQ3VV6ZCWS',
+                               'recipient', 'GAOBB5P7YK6237WL22QBMMH7LU5K5SB3TBVLEDQE643RJJUOES5LKBSU',
+                               'ratePerSecond', '0.000001', 'totalAmount', '1000000',
+                               'startTime', '2025-01-01T00:00:00Z'))
+                            ELSE '{}'::jsonb END)::text AS b) e) x;
     END LOOP;
-    -- 10% late: each moved 1-20 places later in the delivery order (never a creation)
-    UPDATE bench.w8_payloads p SET seq = -p.seq
-     WHERE p.w = w8_prepare.w AND p.v = 'late_10pct' AND p.rep = w8_prepare.rep;
-    WITH o AS (SELECT -q.seq AS old_seq,
-                      -q.seq + CASE WHEN q.body NOT LIKE '%stream_created%' AND random() < 0.1
-                                  THEN 1 + floor(random() * least(20, per - 1)) + 0.5 ELSE 0 END AS pos
-                 FROM bench.w8_payloads q
-                WHERE q.w = w8_prepare.w AND q.v = 'late_10pct' AND q.rep = w8_prepare.rep)
-    UPDATE bench.w8_payloads p SET seq = r.new_seq
-      FROM (SELECT old_seq, row_number() OVER (ORDER BY pos) AS new_seq FROM o) r
-     WHERE p.w = w8_prepare.w AND p.v = 'late_10pct' AND p.rep = w8_prepare.rep
-       AND p.seq = -r.old_seq;
 END
 $$;
 
