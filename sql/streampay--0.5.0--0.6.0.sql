@@ -80,8 +80,14 @@ BEGIN
 END
 $$;
 -- webhook events and streampay_stream_id look a stream up by its chain id
-CREATE INDEX IF NOT EXISTS streams_chain_stream_id_idx ON @extschema@.streams (chain_stream_id)
-    WHERE chain_stream_id IS NOT NULL;
+-- (in a DO block: Citus propagates an index from its statement's text, and
+-- at the top level of an extension script that text is the whole script)
+DO $$
+BEGIN
+    CREATE INDEX IF NOT EXISTS streams_chain_stream_id_idx ON @extschema@.streams (chain_stream_id)
+        WHERE chain_stream_id IS NOT NULL;
+END
+$$;
 
 -- Find a stream by its uuid or by the chain's id of it.
 CREATE FUNCTION @extschema@.streampay_stream_id(stream text, chain_id text DEFAULT NULL,
