@@ -172,6 +172,7 @@ CREATE TABLE @extschema@.stream_inbox (
     snap_settled       decimal(20,9),
     snap_last_settled  timestamp,
     ledger_mark        bigint,
+    ledger_mark_at     timestamp,
     first_ledger_event bigint,
     received_at        timestamp NOT NULL
                        DEFAULT pg_catalog.timezone('UTC', pg_catalog.clock_timestamp()),
@@ -190,7 +191,7 @@ COMMENT ON TABLE @extschema@.stream_inbox IS
 COMMENT ON COLUMN @extschema@.stream_inbox.payload IS
     'The event as parsed: a redelivery is a duplicate when it is the same JSON value, however spelled';
 COMMENT ON COLUMN @extschema@.stream_inbox.ledger_mark IS
-    'The stream''s last stream_events.event_id after this event was applied: SQL changes after it freeze the history before it';
+    'The stream''s last stream_events.event_id after this event was applied (and ledger_mark_at, when): SQL changes after it freeze the history before it';
 
 CREATE VIEW @extschema@.streampay_parked AS
 SELECT i.event_id, i.event_type, i.chain_id, i.contract_address, i.chain_stream_id, i.stream_id,
@@ -355,6 +356,7 @@ BEGIN
     ev.snap_settled := v_after.settled_amount;
     ev.snap_last_settled := v_after.last_settled_at;
     ev.ledger_mark := v_mark;
+    ev.ledger_mark_at := pg_catalog.timezone('UTC', pg_catalog.clock_timestamp());
     ev.first_ledger_event := COALESCE(ev.first_ledger_event, v_first_row);
     RETURN ev;
 END
@@ -372,7 +374,8 @@ AS $$
        SET state = ev.state, park_reason = NULL, park_message = NULL,
            snap_status = ev.snap_status, snap_rate = ev.snap_rate, snap_total = ev.snap_total,
            snap_settled = ev.snap_settled, snap_last_settled = ev.snap_last_settled,
-           ledger_mark = ev.ledger_mark, first_ledger_event = ev.first_ledger_event
+           ledger_mark = ev.ledger_mark, ledger_mark_at = ev.ledger_mark_at,
+           first_ledger_event = ev.first_ledger_event
      WHERE i.event_id OPERATOR(pg_catalog.=) ev.event_id
 $$;
 REVOKE ALL ON FUNCTION @extschema@.streampay_record_applied(@extschema@.stream_inbox) FROM PUBLIC;
@@ -387,7 +390,7 @@ AS $$
     UPDATE @extschema@.stream_inbox i
        SET state = 'parked', park_reason = reason, park_message = message,
            snap_status = NULL, snap_rate = NULL, snap_total = NULL, snap_settled = NULL,
-           snap_last_settled = NULL, ledger_mark = NULL
+           snap_last_settled = NULL, ledger_mark = NULL, ledger_mark_at = NULL
      WHERE i.event_id OPERATOR(pg_catalog.=) ev_id
 $$;
 REVOKE ALL ON FUNCTION @extschema@.streampay_park_event(text, text, text) FROM PUBLIC;
@@ -475,10 +478,14 @@ BEGIN
             END IF;
             RETURN;
         END IF;
-        -- a change made in SQL after that state is a decision taken on it: never undone here
+        -- a change made in SQL after that state is a decision taken on it:
+        -- never undone here.  "After" by event id, or by the time it was
+        -- recorded: on a Citus cluster a stream moved to another node gets
+        -- event ids from that node's range, which may be lower.
         IF EXISTS (SELECT 1 FROM @extschema@.stream_events e
                     WHERE e.stream_id OPERATOR(pg_catalog.=) stream
-                      AND e.event_id OPERATOR(pg_catalog.>) v_base.ledger_mark
+                      AND (e.event_id OPERATOR(pg_catalog.>) v_base.ledger_mark
+                           OR e.recorded_at OPERATOR(pg_catalog.>) v_base.ledger_mark_at)
                       AND e.source OPERATOR(pg_catalog.=) 'sql') THEN
             PERFORM @extschema@.streampay_park_event(late.event_id, 'before_sql_change',
                 pg_catalog.format('Stream %s was changed in SQL after event %s, which precedes this one; history before a SQL change is not rewritten.',
@@ -872,8 +879,17 @@ BEGIN
         v_newest := NOT FOUND
             OR (v_last_t, v_last_l, v_last_x, v_last_id)
                OPERATOR(pg_catalog.<) (v_at, COALESCE(v_ledger, -1), COALESCE(v_index, -1), v_event_id);
+    ELSIF v_event_type OPERATOR(pg_catalog.=) 'stream_created' THEN
+        -- a creation with no event of its stream waiting for it
+        v_newest := NOT EXISTS (SELECT 1 FROM @extschema@.stream_inbox i
+                                 WHERE i.stream_id IS NULL
+                                   AND i.chain_stream_id OPERATOR(pg_catalog.=) v_key);
     END IF;
-    IF v_newest THEN
+    IF v_newest AND v_event_type OPERATOR(pg_catalog.=) 'stream_created' THEN
+        -- a creation's errors are the delivery's: nothing is parked for them
+        v_settled_before := 0;
+        v_row := @extschema@.streampay_apply_event(v_row);
+    ELSIF v_newest THEN
         SELECT s.settled_amount INTO v_settled_before FROM @extschema@.streams s
          WHERE s.id OPERATOR(pg_catalog.=) v_stream_id;
         BEGIN
@@ -885,6 +901,8 @@ BEGIN
                 v_row.park_reason := @extschema@.streampay_park_reason(v_state, v_hint);
                 v_row.park_message := v_msg;
         END;
+    END IF;
+    IF v_newest THEN
         INSERT INTO @extschema@.stream_inbox SELECT v_row.*;
         PERFORM @extschema@.streampay_set_event_context(v_reset, ARRAY['', '', '', '', '', '', '', '']);
         IF v_row.state OPERATOR(pg_catalog.=) 'parked' THEN
