@@ -66,6 +66,9 @@ SELECT pg_temp.brief(pg_temp.send(pg_temp.created('c-6', '0123456789abcdef012345
                                                  '2025-01-01T00:00:00Z', '1', '10')));
 SELECT streampay_accrued('0123456789abcdef0123456789abcdef', '2025-01-01 00:00:04') AS hex_chain_id,
        streampay_accrued('{30000000-0000-0000-0000-000000000001}', '2025-01-01 00:00:04') AS braced_uuid;
+-- one call site, many rows: each text is resolved on its own
+SELECT k, streampay_accrued(k, '2025-01-01 00:00:04') AS accrued
+  FROM (VALUES ('42'), ('stream_456'), ('0123456789abcdef0123456789abcdef')) v(k) ORDER BY k;
 -- not a stream at all: the id forms say so
 SELECT streampay_accrued('43', '2025-01-02');
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
@@ -86,6 +89,16 @@ INSERT INTO streams (id, payer, recipient, rate_per_second, start_time, total_am
 VALUES (streampay_chain_stream_uuid('stellar-testnet', NULL, 'sql-1'), 'GB5IAA3JGAM2DXAUKWLQXBR5K5AENXEBR64TQOVGQCRJQ2GQ3VV6ZCWS',
         'GAOBB5P7YK6237WL22QBMMH7LU5K5SB3TBVLEDQE643RJJUOES5LKBSU', 1, '2025-01-01', 10, 'sql-1');
 SELECT streampay_stream_id('sql-1') = streampay_chain_stream_uuid('stellar-testnet', NULL, 'sql-1') AS found;
+-- a stream without one may get it later, only the one its id derives from
+INSERT INTO streams (id, payer, recipient, rate_per_second, start_time, total_amount)
+VALUES (streampay_chain_stream_uuid('stellar-testnet', NULL, 'sql-2'), 'GB5IAA3JGAM2DXAUKWLQXBR5K5AENXEBR64TQOVGQCRJQ2GQ3VV6ZCWS',
+        'GAOBB5P7YK6237WL22QBMMH7LU5K5SB3TBVLEDQE643RJJUOES5LKBSU', 1, '2025-01-01', 10);
+\set VERBOSITY terse
+UPDATE streams SET chain_stream_id = 'sql-3' WHERE id = streampay_chain_stream_uuid('stellar-testnet', NULL, 'sql-2');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+\set VERBOSITY default
+UPDATE streams SET chain_stream_id = 'sql-2' WHERE id = streampay_chain_stream_uuid('stellar-testnet', NULL, 'sql-2')
+RETURNING chain_stream_id;
 -- and it is set once
 UPDATE streams SET chain_stream_id = '44' WHERE chain_stream_id = '42';
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
@@ -286,11 +299,24 @@ CREATE ROLE streampay_test_skew;
 SET ROLE streampay_test_skew;
 SET streampay.max_clock_skew = 3600;
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
+-- nor call the function that sets streampay_ingest's context
+SELECT streampay_set_event_context(ARRAY['streampay.event_source'], ARRAY['webhook']);
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 -- nor can anyone else rewind a stream
 SET streampay.rewind_stream = '30000000-0000-0000-0000-000000000001';
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 RESET ROLE;
 DROP ROLE streampay_test_skew;
+-- the context function sets streampay's own settings, nothing else
+SELECT streampay_set_event_context(ARRAY['search_path'], ARRAY['evil']);
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+BEGIN;
+SELECT streampay_set_event_context(ARRAY['streampay.chain_ledger'], ARRAY['7']);
+SELECT current_setting('streampay.chain_ledger') AS set_for_the_transaction;
+ROLLBACK;
+SELECT current_setting('streampay.chain_ledger') AS gone_after_it;
+SELECT streampay_set_event_context(ARRAY['streampay.chain_ledger', 'streampay.chain_event_index'], ARRAY['7']);
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 
 ---------------------------------------------------------------------------
 -- 6. What was stored for failed deliveries: nothing

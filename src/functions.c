@@ -58,10 +58,12 @@ typedef struct IdCallSite
 {
 	Oid			nsp;			/* the table lives beside the function */
 	void	   *scan;			/* lookup.c's open scan */
+	FmgrInfo	resolver;		/* streampay_stream_id, once a text form needs it */
+	bool		have_resolver;
 } IdCallSite;
 
-static void
-stream_by_id(FunctionCallInfo fcinfo, Datum id, sp_stream *s)
+static IdCallSite *
+id_call_site(FunctionCallInfo fcinfo)
 {
 	IdCallSite *site = (IdCallSite *) fcinfo->flinfo->fn_extra;
 
@@ -71,6 +73,14 @@ stream_by_id(FunctionCallInfo fcinfo, Datum id, sp_stream *s)
 		site->nsp = get_func_namespace(fcinfo->flinfo->fn_oid);
 		fcinfo->flinfo->fn_extra = site;
 	}
+	return site;
+}
+
+static void
+stream_by_id(FunctionCallInfo fcinfo, Datum id, sp_stream *s)
+{
+	IdCallSite *site = id_call_site(fcinfo);
+
 	if (!sp_lookup_stream(site->nsp, id, s, &site->scan, fcinfo->flinfo->fn_mcxt))
 		ereport(ERROR,
 				(errcode(ERRCODE_NO_DATA_FOUND),
@@ -111,28 +121,32 @@ static Datum
 id_from_text(FunctionCallInfo fcinfo)
 {
 	char	   *str = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	Oid			argtypes[3] = {TEXTOID, TEXTOID, TEXTOID};
-	Oid			resolver;
+	IdCallSite *site;
 	Datum		id;
-	String	   *schema;
-	String	   *name;
 
 	LOCAL_FCINFO(call, 3);
-	FmgrInfo	flinfo;
 
 	if (looks_like_uuid(str))
 		return DirectFunctionCall1(uuid_in, CStringGetDatum(str));
 
-	schema = makeString(get_namespace_name(get_func_namespace(fcinfo->flinfo->fn_oid)));
-	name = makeString("streampay_stream_id");
-	resolver = LookupFuncName(list_make2(schema, name), 3, argtypes, true);
-	if (!OidIsValid(resolver))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-				 errmsg("invalid input syntax for type uuid: \"%s\"", str),
-				 errhint("Update the extension (ALTER EXTENSION streampay UPDATE) to name streams by their chain id.")));
-	fmgr_info(resolver, &flinfo);
-	InitFunctionCallInfoData(*call, &flinfo, 3, InvalidOid, NULL, NULL);
+	/* the resolver is looked up once per call site, not per row */
+	site = id_call_site(fcinfo);
+	if (!site->have_resolver)
+	{
+		Oid			argtypes[3] = {TEXTOID, TEXTOID, TEXTOID};
+		String	   *schema = makeString(get_namespace_name(site->nsp));
+		String	   *name = makeString("streampay_stream_id");
+		Oid			resolver = LookupFuncName(list_make2(schema, name), 3, argtypes, true);
+
+		if (!OidIsValid(resolver))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+					 errmsg("invalid input syntax for type uuid: \"%s\"", str),
+					 errhint("Update the extension (ALTER EXTENSION streampay UPDATE) to name streams by their chain id.")));
+		fmgr_info_cxt(resolver, &site->resolver, fcinfo->flinfo->fn_mcxt);
+		site->have_resolver = true;
+	}
+	InitFunctionCallInfoData(*call, &site->resolver, 3, InvalidOid, NULL, NULL);
 	call->args[0].value = PG_GETARG_DATUM(0);
 	call->args[0].isnull = false;
 	call->args[1].isnull = true;

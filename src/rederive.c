@@ -113,7 +113,15 @@ streampay_set_event_context(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
 				 errmsg("streampay_set_event_context: %d names but %d values", n, nv)));
 
-	streams = get_relname_relid("streams", get_func_namespace(fcinfo->flinfo->fn_oid));
+	/* the extension's streams, once per call site (Citus' answer is cached in citus.c) */
+	if (fcinfo->flinfo->fn_extra == NULL)
+	{
+		Oid		   *cached = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(Oid));
+
+		*cached = get_relname_relid("streams", get_func_namespace(fcinfo->flinfo->fn_oid));
+		fcinfo->flinfo->fn_extra = cached;
+	}
+	streams = *(Oid *) fcinfo->flinfo->fn_extra;
 	distributed = sp_citus_distributed(streams);
 	if (distributed)
 	{
