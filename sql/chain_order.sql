@@ -99,9 +99,20 @@ UPDATE streams SET chain_stream_id = 'sql-3' WHERE id = streampay_chain_stream_u
 \set VERBOSITY default
 UPDATE streams SET chain_stream_id = 'sql-2' WHERE id = streampay_chain_stream_uuid('stellar-testnet', NULL, 'sql-2')
 RETURNING chain_stream_id;
--- and it is set once
+-- and it is set once, whatever writes it: UPDATE, MERGE, ON CONFLICT DO UPDATE
 UPDATE streams SET chain_stream_id = '44' WHERE chain_stream_id = '42';
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
+MERGE INTO streams s USING (VALUES ('42')) v(k) ON s.chain_stream_id = v.k
+WHEN MATCHED THEN UPDATE SET chain_stream_id = '44';
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+INSERT INTO streams (id, payer, recipient, rate_per_second, start_time, total_amount)
+SELECT id, payer, recipient, rate_per_second, start_time, total_amount FROM streams WHERE chain_stream_id = '42'
+ON CONFLICT (id) DO UPDATE SET chain_stream_id = '44';
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+-- (the same statements that leave it alone are accepted)
+MERGE INTO streams s USING (VALUES ('42')) v(k) ON s.chain_stream_id = v.k
+WHEN MATCHED THEN UPDATE SET metadata = '{"merged": true}';
+SELECT chain_stream_id, metadata FROM streams WHERE chain_stream_id = '42';
 
 -- two contracts on one chain number their streams alike
 SELECT pg_temp.brief(pg_temp.send(pg_temp.created('k-1', '7', '2025-01-01T00:00:00Z', '1', '1000',
