@@ -46,6 +46,29 @@ $$;
 SELECT pg_temp.brief(pg_temp.send(pg_temp.created('c-1', '42', '2025-01-01T00:00:00Z', '1', '100000')));
 SELECT id = streampay_chain_stream_uuid('stellar-testnet', NULL, '42') AS derived_id, chain_stream_id
   FROM streams;
+-- the derivation (C since 0.7.0) is 0.6.0's SQL formula byte for byte,
+-- NULLs, uuid spellings and non-ASCII ids included: no input differs
+CREATE FUNCTION pg_temp.formula_060(chain_id text, contract_address text, chain_stream_id text)
+RETURNS uuid LANGUAGE sql AS $$
+    SELECT CASE
+        WHEN chain_stream_id ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
+        THEN chain_stream_id::uuid
+        ELSE substr(encode(sha256(convert_to(concat_ws('/', 'streampay', chain_id,
+                 COALESCE(contract_address, ''), chain_stream_id), 'UTF8')), 'hex'), 1, 32)::uuid
+    END
+$$;
+SELECT count(*) AS inputs,
+       count(*) FILTER (WHERE streampay_chain_stream_uuid(c, a, k) IS DISTINCT FROM pg_temp.formula_060(c, a, k)) AS differing
+  FROM (VALUES ('stellar-testnet'), ('ethereum-mainnet'), (''), (NULL)) c(c),
+       (VALUES ('CDLZFC3SYJYDZT7K67VZ75HPJVIEUVNIXF47ZG2FB2RMQQVU2HHGCYSC'), (''), (NULL)) a(a),
+       (VALUES ('42'), ('stream_456'), ('A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11'),
+               ('a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'), ('a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a1'),
+               ('{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11}'), ('a0eebc999c0b4ef8bb6d6bb9bd380a11'),
+               ('a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11 '), ('g0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'),
+               ('flux/über/€'), ('a/b'), (''), (NULL)) k(k);
+SELECT count(*) FILTER (WHERE streampay_chain_stream_uuid('stellar-testnet', NULL, k)
+                              IS DISTINCT FROM pg_temp.formula_060('stellar-testnet', NULL, k)) AS differing_random
+  FROM (SELECT md5(i::text) || repeat(chr(33 + i % 90), i % 7) AS k FROM generate_series(1, 2000) i) r;
 -- the backend's own test payload names streams like this
 SELECT pg_temp.brief(pg_temp.send(pg_temp.created('c-2', 'stream_456', '2025-01-01T00:00:00Z', '2', '1000')));
 -- later events find their stream through it; so do the id forms
