@@ -27,6 +27,8 @@
 #include "utils/builtins.h"
 #include "utils/uuid.h"
 
+#include "streampay.h"
+
 /* "8-4-4-4-12" hex digits in either case, nothing around them */
 static bool
 canonical_uuid_text(const char *s, int len)
@@ -46,6 +48,29 @@ canonical_uuid_text(const char *s, int len)
 	return true;
 }
 
+void
+sp_sha256(const char *data, size_t len, uint8 *out)
+{
+	pg_cryptohash_ctx *ctx = pg_cryptohash_create(PG_SHA256);
+
+	if (ctx == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory")));
+	if (pg_cryptohash_init(ctx) < 0 ||
+		pg_cryptohash_update(ctx, (const uint8 *) data, len) < 0 ||
+		pg_cryptohash_final(ctx, out, PG_SHA256_DIGEST_LENGTH) < 0)
+	{
+		const char *why = pg_cryptohash_error(ctx);
+
+		pg_cryptohash_free(ctx);
+		ereport(ERROR,
+				(errcode(ERRCODE_INTERNAL_ERROR),
+				 errmsg("could not compute SHA-256: %s", why)));
+	}
+	pg_cryptohash_free(ctx);
+}
+
 static void
 append_part(StringInfo buf, text *part)
 {
@@ -60,7 +85,6 @@ streampay_chain_stream_uuid(PG_FUNCTION_ARGS)
 	text	   *key = PG_ARGISNULL(2) ? NULL : PG_GETARG_TEXT_PP(2);
 	StringInfoData buf;
 	char	   *utf8;
-	pg_cryptohash_ctx *ctx;
 	uint8		digest[PG_SHA256_DIGEST_LENGTH];
 	pg_uuid_t  *result;
 
@@ -82,24 +106,7 @@ streampay_chain_stream_uuid(PG_FUNCTION_ARGS)
 
 	/* convert_to(..., 'UTF8'): the same bytes whatever the server encoding */
 	utf8 = pg_server_to_any(buf.data, buf.len, PG_UTF8);
-
-	ctx = pg_cryptohash_create(PG_SHA256);
-	if (ctx == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_OUT_OF_MEMORY),
-				 errmsg("out of memory")));
-	if (pg_cryptohash_init(ctx) < 0 ||
-		pg_cryptohash_update(ctx, (const uint8 *) utf8, strlen(utf8)) < 0 ||
-		pg_cryptohash_final(ctx, digest, sizeof(digest)) < 0)
-	{
-		const char *why = pg_cryptohash_error(ctx);
-
-		pg_cryptohash_free(ctx);
-		ereport(ERROR,
-				(errcode(ERRCODE_INTERNAL_ERROR),
-				 errmsg("could not compute SHA-256: %s", why)));
-	}
-	pg_cryptohash_free(ctx);
+	sp_sha256(utf8, strlen(utf8), digest);
 
 	result = palloc(sizeof(pg_uuid_t));
 	memcpy(result->data, digest, UUID_LEN);

@@ -484,9 +484,9 @@ writer_open(LedgerWriter *w, MemoryContext cxt, Oid target, Oid source)
  */
 #define NOTIFY_CHANNEL "streampay_events"
 
-static void
-announce(int64 event_id, Datum stream_id, const char *event_type, sp_status status,
-		 sp_time occurred)
+void
+sp_announce(int64 event_id, Datum stream_id, const char *event_type, const char *status,
+			sp_time occurred)
 {
 	struct pg_tm tm;
 	fsec_t		fsec;
@@ -499,7 +499,7 @@ announce(int64 event_id, Datum stream_id, const char *event_type, sp_status stat
 	Async_Notify(NOTIFY_CHANNEL,
 				 psprintf("{\"eventId\":%lld,\"streamId\":\"%s\",\"eventType\":\"%s\",\"status\":\"%s\",\"occurredAt\":\"%s\"}",
 						  (long long) event_id, sp_id_text(stream_id), event_type,
-						  sp_status_names[status], when));
+						  status, when));
 }
 
 /*
@@ -618,8 +618,9 @@ ledger_append(LedgerWriter *w, const sp_attmap *map, const Datum *nv, const bool
 		ExecStoreVirtualTuple(slot);
 		sp_exec_simple_insert(w->rri, estate, slot);
 		if (sp_notify && !isnull[c->event_id_attnum - 1])
-			announce(DatumGetInt64(values[c->event_id_attnum - 1]),
-					 nv[map->attnum[SP_COL_ID] - 1], rows[i].type, new->status, occurred);
+			sp_announce(DatumGetInt64(values[c->event_id_attnum - 1]),
+						nv[map->attnum[SP_COL_ID] - 1], rows[i].type,
+						sp_status_names[new->status], occurred);
 		ExecClearTuple(slot);
 		ResetPerTupleExprContext(estate);
 	}

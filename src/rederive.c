@@ -91,38 +91,11 @@ sp_setting_int64(const char *name, const char *value, int64 *out)
  * ledger would record webhook events as plain SQL changes).  One call sets
  * them all, so streampay_ingest pays one function call per event.
  */
-PG_FUNCTION_INFO_V1(streampay_set_event_context);
-Datum
-streampay_set_event_context(PG_FUNCTION_ARGS)
+void
+sp_set_event_context(Oid streams, int n, const char *const *names, const char *const *values)
 {
-	ArrayType  *names_arr = PG_GETARG_ARRAYTYPE_P(0);
-	ArrayType  *vals_arr = PG_GETARG_ARRAYTYPE_P(1);
-	Datum	   *names;
-	Datum	   *vals;
-	bool	   *names_null;
-	bool	   *vals_null;
-	int			n;
-	int			nv;
-	Oid			streams;
-	bool		distributed;
+	bool		distributed = sp_citus_distributed(streams);
 
-	deconstruct_array(names_arr, TEXTOID, -1, false, TYPALIGN_INT, &names, &names_null, &n);
-	deconstruct_array(vals_arr, TEXTOID, -1, false, TYPALIGN_INT, &vals, &vals_null, &nv);
-	if (n != nv)
-		ereport(ERROR,
-				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-				 errmsg("streampay_set_event_context: %d names but %d values", n, nv)));
-
-	/* the extension's streams, once per call site (Citus' answer is cached in citus.c) */
-	if (fcinfo->flinfo->fn_extra == NULL)
-	{
-		Oid		   *cached = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(Oid));
-
-		*cached = get_relname_relid("streams", get_func_namespace(fcinfo->flinfo->fn_oid));
-		fcinfo->flinfo->fn_extra = cached;
-	}
-	streams = *(Oid *) fcinfo->flinfo->fn_extra;
-	distributed = sp_citus_distributed(streams);
 	if (distributed)
 	{
 		const char *propagate = GetConfigOption("citus.propagate_set_commands", true, false);
@@ -140,21 +113,15 @@ streampay_set_event_context(PG_FUNCTION_ARGS)
 	}
 	for (int i = 0; i < n; i++)
 	{
-		char	   *name;
-		char	   *value;
+		const char *name = names[i];
+		const char *value = values[i] == NULL ? "" : values[i];
 
-		if (names_null[i])
-			ereport(ERROR,
-					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("streampay_set_event_context: a setting name is NULL")));
-		name = TextDatumGetCString(names[i]);
 		/* only streampay's own settings: this is not a general SET */
 		if (strncmp(name, "streampay.", 10) != 0 || name[10] == '\0' ||
 			strspn(name + 10, "abcdefghijklmnopqrstuvwxyz_") != strlen(name + 10))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("streampay_set_event_context: \"%s\" is not a streampay setting", name)));
-		value = vals_null[i] ? "" : TextDatumGetCString(vals[i]);
 		if (distributed)
 		{
 			char	   *stmt = psprintf("SET LOCAL %s = %s", name, quote_literal_cstr(value));
@@ -171,5 +138,49 @@ streampay_set_event_context(PG_FUNCTION_ARGS)
 	}
 	if (distributed)
 		SPI_finish();
+}
+
+PG_FUNCTION_INFO_V1(streampay_set_event_context);
+Datum
+streampay_set_event_context(PG_FUNCTION_ARGS)
+{
+	ArrayType  *names_arr = PG_GETARG_ARRAYTYPE_P(0);
+	ArrayType  *vals_arr = PG_GETARG_ARRAYTYPE_P(1);
+	Datum	   *names;
+	Datum	   *vals;
+	bool	   *names_null;
+	bool	   *vals_null;
+	int			n;
+	int			nv;
+	const char **name_s;
+	const char **value_s;
+
+	deconstruct_array(names_arr, TEXTOID, -1, false, TYPALIGN_INT, &names, &names_null, &n);
+	deconstruct_array(vals_arr, TEXTOID, -1, false, TYPALIGN_INT, &vals, &vals_null, &nv);
+	if (n != nv)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("streampay_set_event_context: %d names but %d values", n, nv)));
+
+	/* the extension's streams, once per call site (Citus' answer is cached in citus.c) */
+	if (fcinfo->flinfo->fn_extra == NULL)
+	{
+		Oid		   *cached = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(Oid));
+
+		*cached = get_relname_relid("streams", get_func_namespace(fcinfo->flinfo->fn_oid));
+		fcinfo->flinfo->fn_extra = cached;
+	}
+	name_s = palloc(sizeof(char *) * Max(n, 1));
+	value_s = palloc(sizeof(char *) * Max(n, 1));
+	for (int i = 0; i < n; i++)
+	{
+		if (names_null[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("streampay_set_event_context: a setting name is NULL")));
+		name_s[i] = TextDatumGetCString(names[i]);
+		value_s[i] = vals_null[i] ? "" : TextDatumGetCString(vals[i]);
+	}
+	sp_set_event_context(*(Oid *) fcinfo->flinfo->fn_extra, n, name_s, value_s);
 	PG_RETURN_VOID();
 }

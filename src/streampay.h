@@ -97,6 +97,21 @@ extern char *sp_chain_event_index;
 extern bool sp_setting_int64(const char *name, const char *value, int64 *out);
 
 /*
+ * Set streampay.* context settings names[i] = values[i] for the rest of the
+ * transaction, on every node when streams (relation 'streams') is
+ * distributed with Citus (rederive.c).
+ */
+extern void sp_set_event_context(Oid streams, int n, const char *const *names,
+								 const char *const *values);
+
+/* SHA-256 of len bytes into out[32] (chain_id.c). */
+extern void sp_sha256(const char *data, size_t len, uint8 *out);
+
+/* NOTIFY streampay_events about ledger row event_id (ledger.c). */
+extern void sp_announce(int64 event_id, Datum stream_id, const char *event_type,
+						const char *status, sp_time occurred);
+
+/*
  * Find stream 'id' in the streams table of schema 'nsp' under the caller's
  * snapshot and privileges.  Returns false when there is no such row.
  * *state (initially NULL) keeps an open scan between calls of one call
