@@ -13,7 +13,8 @@ CORE_OBJS = src/fixed.o src/accrual.o src/status.o src/transition.o \
 GLUE_OBJS = src/streampay.o src/stream_row.o src/errors.o src/trigger.o \
 	src/kept.o src/lookup.o src/functions.o src/chains.o src/validate.o src/ledger.o \
 	src/webhook.o src/addresses.o src/row_support.o src/merge.o src/aggregates.o \
-	src/rederive.o src/agg_rewrite.o src/citus.o src/chain_id.o src/apply.o
+	src/rederive.o src/agg_rewrite.o src/citus.o src/chain_id.o src/apply.o \
+	src/webhook_event.o
 OBJS = $(CORE_OBJS) $(GLUE_OBJS)
 
 # the version compiled into the module's magic block (pg_get_loaded_modules, 18+)
@@ -24,7 +25,7 @@ PG_CFLAGS = -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
 # explicit list: sql/ also holds the install script, which is not a test
 REGRESS = schema transitions accrual settlement rules functions timezone \
 	precision lookup validation ledger ingest privileges bad_input row_forms \
-	accounts chain_order aggregate_columns
+	accounts chain_order aggregate_columns webhook_parse
 REGRESS_OPTS = --load-extension=streampay
 
 # race tests: test/specs/*.spec, expected output in test/expected

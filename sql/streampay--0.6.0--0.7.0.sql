@@ -458,3 +458,37 @@ $$;
 ---------------------------------------------------------------------------
 -- issue 12: streampay_account in one pass
 ---------------------------------------------------------------------------
+
+---------------------------------------------------------------------------
+-- issue 11: webhook events parsed in C
+---------------------------------------------------------------------------
+
+-- The field parsers of streampay_ingest, in C (webhook_event.c): the same
+-- arguments, results, NULL handling (NULL in, NULL out; not STRICT),
+-- volatility, SQLSTATEs and messages as their PL/pgSQL bodies, which a
+-- delivery prepared again in each transaction.  The regular expressions
+-- are matched by hand, and a time is read by the server's own timestamptz
+-- input in UTC.  Their comments carry over.
+CREATE OR REPLACE FUNCTION @extschema@.streampay_event_time(value text, field text, event_id text)
+    RETURNS timestamp
+    AS 'MODULE_PATHNAME', 'streampay_event_time'
+    LANGUAGE C STABLE;
+
+CREATE OR REPLACE FUNCTION @extschema@.streampay_event_amount(value text, field text, event_id text)
+    RETURNS numeric
+    AS 'MODULE_PATHNAME', 'streampay_event_amount'
+    LANGUAGE C IMMUTABLE;
+
+CREATE OR REPLACE FUNCTION @extschema@.streampay_event_position(value jsonb, field text, event_id text)
+    RETURNS bigint
+    AS 'MODULE_PATHNAME', 'streampay_event_position'
+    LANGUAGE C IMMUTABLE;
+
+-- Steps 1 (authenticity) and 2 (shape) of a delivery, as streampay_ingest
+-- runs them, with what they found as jsonb: for tests.
+CREATE FUNCTION @extschema@.streampay_webhook_parse(payload text, signature text) RETURNS jsonb
+    AS 'MODULE_PATHNAME', 'streampay_webhook_parse'
+    LANGUAGE C VOLATILE STRICT;
+REVOKE ALL ON FUNCTION @extschema@.streampay_webhook_parse(text, text) FROM PUBLIC;
+COMMENT ON FUNCTION @extschema@.streampay_webhook_parse(text, text) IS
+    'Internal: checks a webhook delivery''s signature and shape as streampay_ingest does (same errors) and returns the fields it read; stores nothing';

@@ -88,6 +88,12 @@ extern char *sp_event_actor;
 extern bool sp_allow_event_purge;
 extern bool sp_notify;
 
+/*
+ * Raise unless signature is the HMAC-SHA256 of payload under the current or
+ * the previous webhook key (webhook.c).
+ */
+extern void sp_verify_signature(const text *payload, const text *signature);
+
 /* Chain-ordered ingestion (rederive.c, 0.6.0). */
 extern int	sp_max_clock_skew;
 extern char *sp_rewind_stream;

@@ -171,12 +171,14 @@ next_key(const char *buf, size_t len, size_t *pos, size_t *keylen)
 	return NULL;
 }
 
-PG_FUNCTION_INFO_V1(streampay_verify_signature);
-Datum
-streampay_verify_signature(PG_FUNCTION_ARGS)
+/*
+ * Raise unless signature is the HMAC-SHA256 of payload under a key of the
+ * key file: streampay_verify_signature(), and step 1 of a webhook delivery
+ * (sp_webhook_parse in webhook_event.c).
+ */
+void
+sp_verify_signature(const text *payload, const text *signature)
 {
-	text	   *payload = PG_GETARG_TEXT_PP(0);
-	text	   *signature = PG_GETARG_TEXT_PP(1);
 	uint8_t		given[SP_SIGNATURE_BYTES];
 	bool		ok;
 
@@ -227,5 +229,12 @@ streampay_verify_signature(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
 				 errmsg("webhook signature does not match the payload"),
 				 errhint("Sign the exact payload bytes with HMAC-SHA256 under the shared webhook secret.")));
+}
+
+PG_FUNCTION_INFO_V1(streampay_verify_signature);
+Datum
+streampay_verify_signature(PG_FUNCTION_ARGS)
+{
+	sp_verify_signature(PG_GETARG_TEXT_PP(0), PG_GETARG_TEXT_PP(1));
 	PG_RETURN_VOID();
 }
