@@ -71,38 +71,32 @@ sp_sha256(const char *data, size_t len, uint8 *out)
 	pg_cryptohash_free(ctx);
 }
 
-static void
-append_part(StringInfo buf, text *part)
+bool
+sp_canonical_uuid_text(const char *s)
 {
-	appendStringInfoChar(buf, '/');
-	appendBinaryStringInfo(buf, VARDATA_ANY(part), VARSIZE_ANY_EXHDR(part));
+	return canonical_uuid_text(s, (int) strlen(s));
 }
 
-PG_FUNCTION_INFO_V1(streampay_chain_stream_uuid);
 Datum
-streampay_chain_stream_uuid(PG_FUNCTION_ARGS)
+sp_chain_stream_uuid(const char *chain_id, const char *contract_address,
+					 const char *chain_stream_id)
 {
-	text	   *key = PG_ARGISNULL(2) ? NULL : PG_GETARG_TEXT_PP(2);
 	StringInfoData buf;
 	char	   *utf8;
 	uint8		digest[PG_SHA256_DIGEST_LENGTH];
 	pg_uuid_t  *result;
 
-	if (key != NULL &&
-		canonical_uuid_text(VARDATA_ANY(key), VARSIZE_ANY_EXHDR(key)))
-		PG_RETURN_DATUM(DirectFunctionCall1(uuid_in,
-											CStringGetDatum(text_to_cstring(key))));
+	if (chain_stream_id != NULL && sp_canonical_uuid_text(chain_stream_id))
+		return DirectFunctionCall1(uuid_in, CStringGetDatum(chain_stream_id));
 
+	/* concat_ws('/', 'streampay', chain_id, COALESCE(contract, ''), streamId) */
 	initStringInfo(&buf);
 	appendStringInfoString(&buf, "streampay");
-	if (!PG_ARGISNULL(0))
-		append_part(&buf, PG_GETARG_TEXT_PP(0));
-	if (PG_ARGISNULL(1))
-		appendStringInfoChar(&buf, '/');
-	else
-		append_part(&buf, PG_GETARG_TEXT_PP(1));
-	if (key != NULL)
-		append_part(&buf, key);
+	if (chain_id != NULL)
+		appendStringInfo(&buf, "/%s", chain_id);
+	appendStringInfo(&buf, "/%s", contract_address == NULL ? "" : contract_address);
+	if (chain_stream_id != NULL)
+		appendStringInfo(&buf, "/%s", chain_stream_id);
 
 	/* convert_to(..., 'UTF8'): the same bytes whatever the server encoding */
 	utf8 = pg_server_to_any(buf.data, buf.len, PG_UTF8);
@@ -110,5 +104,14 @@ streampay_chain_stream_uuid(PG_FUNCTION_ARGS)
 
 	result = palloc(sizeof(pg_uuid_t));
 	memcpy(result->data, digest, UUID_LEN);
-	PG_RETURN_UUID_P(result);
+	return UUIDPGetDatum(result);
+}
+
+PG_FUNCTION_INFO_V1(streampay_chain_stream_uuid);
+Datum
+streampay_chain_stream_uuid(PG_FUNCTION_ARGS)
+{
+#define ARG_CSTRING(i) (PG_ARGISNULL(i) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(i)))
+	PG_RETURN_DATUM(sp_chain_stream_uuid(ARG_CSTRING(0), ARG_CSTRING(1), ARG_CSTRING(2)));
+#undef ARG_CSTRING
 }

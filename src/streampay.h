@@ -110,6 +110,16 @@ extern bool sp_setting_int64(const char *name, const char *value, int64 *out);
 extern void sp_set_event_context(Oid streams, int n, const char *const *names,
 								 const char *const *values);
 
+/*
+ * The streams.id of a chain's stream (streampay_chain_stream_uuid; any
+ * argument may be NULL), and whether s is a uuid in its canonical 8-4-4-4-12
+ * spelling (either case), the only spelling a streamId is a row id in
+ * (chain_id.c).
+ */
+extern Datum sp_chain_stream_uuid(const char *chain_id, const char *contract_address,
+								  const char *chain_stream_id);
+extern bool sp_canonical_uuid_text(const char *s);
+
 /* SHA-256 of len bytes into out[32] (chain_id.c). */
 extern void sp_sha256(const char *data, size_t len, uint8 *out);
 

@@ -1,0 +1,799 @@
+/*
+ * ingest.c
+ *	  streampay_ingest(payload, signature): one signed webhook event,
+ *	  applied at its chain position.
+ *
+ *	  1-2. verify and parse the delivery (webhook_event.c); every problem
+ *		   with it is the delivery's error, and nothing is stored;
+ *	  3.   replay: the same event id is the same event forever (the same
+ *		   JSON value again is a duplicate, another value an error);
+ *	  4.   find the stream by the chain's id of it;
+ *	  5.   keep the event in stream_inbox and apply it at its chain
+ *		   position: the stream's newest event is applied directly (or
+ *		   parked when the rules refuse it there), a late one through
+ *		   streampay_rederive, which replays what follows it.
+ *
+ * Deliveries of one event id, and of one chain stream, take turns through
+ * transaction-scoped advisory locks in streampay's lock class; other
+ * streams' deliveries do not wait.  Until 0.7.0 this was PL/pgSQL, which
+ * prepares every expression anew in each transaction: a delivery is a
+ * transaction, so that was most of its cost.  The statements are the same
+ * as then, planned once per backend (apply.c keeps the plans).
+ */
+#include "compat.h"
+
+#include "access/htup_details.h"
+#include "access/xact.h"
+#include "catalog/pg_collation.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "funcapi.h"
+#include "mb/pg_wchar.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/json.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+#include "utils/numeric.h"
+#include "utils/resowner.h"
+#include "utils/timestamp.h"
+#include "utils/typcache.h"
+#include "utils/uuid.h"
+
+#include "inbox.h"
+#include "streampay.h"
+#include "webhook_event.h"
+
+#define LOCK_CLASS_EVENT	1937011301	/* 'stre' */
+#define LOCK_CLASS_STREAM	1937011302
+
+/* the settings a delivery sets, cleared when it is done */
+static const char *const delivery_settings[] = {
+	"streampay.event_source", "streampay.event_actor",
+	"streampay.external_event_id", "streampay.rederived_event_id",
+	"streampay.event_transaction_hash", "streampay.event_payload_digest",
+	"streampay.chain_ledger", "streampay.chain_event_index"
+};
+#define N_DELIVERY_SETTINGS lengthof(delivery_settings)
+
+static void
+advisory_lock(int32 lock_class, const char *key)
+{
+	int32		h = DatumGetInt32(DirectFunctionCall1Coll(hashtext, DEFAULT_COLLATION_OID,
+														  CStringGetTextDatum(key)));
+
+	DirectFunctionCall2(pg_advisory_xact_lock_int4, Int32GetDatum(lock_class), Int32GetDatum(h));
+}
+
+static char *
+uuid_text(Datum id)
+{
+	return DatumGetCString(DirectFunctionCall1(uuid_out, id));
+}
+
+/* A chain position in the inbox's order: (occurredAt, ledger, eventIndex, eventId). */
+typedef struct chain_pos
+{
+	Timestamp	at;
+	int64		ledger;			/* -1: absent, which sorts first */
+	int64		index;
+	const char *event_id;		/* compared bytewise, as the inbox (COLLATE "C") */
+} chain_pos;
+
+static int
+chain_pos_cmp(const chain_pos *a, const chain_pos *b)
+{
+	if (a->at != b->at)
+		return a->at < b->at ? -1 : 1;
+	if (a->ledger != b->ledger)
+		return a->ledger < b->ledger ? -1 : 1;
+	if (a->index != b->index)
+		return a->index < b->index ? -1 : 1;
+	return strcmp(a->event_id, b->event_id);
+}
+
+/* The newest position among the stream's inbox events, from columns first..first+3 of row 0. */
+static bool
+newest_from_result(int first, chain_pos *out)
+{
+	bool		isnull;
+	Datum		at = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, first, &isnull);
+
+	if (isnull)
+		return false;
+	out->at = DatumGetTimestamp(at);
+	out->ledger = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
+											  first + 1, &isnull));
+	out->index = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
+											 first + 2, &isnull));
+	out->event_id = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, first + 3);
+	return true;
+}
+
+/* ---- the answer ---- */
+
+typedef struct answer
+{
+	JsonbParseState *state;
+} answer;
+
+static void
+answer_key(answer *a, const char *key)
+{
+	JsonbValue	k;
+
+	k.type = jbvString;
+	k.val.string.val = (char *) key;
+	k.val.string.len = strlen(key);
+	pushJsonbValue(&a->state, WJB_KEY, &k);
+}
+
+static void
+answer_text(answer *a, const char *key, const char *value)
+{
+	JsonbValue	v;
+
+	answer_key(a, key);
+	if (value == NULL)
+		v.type = jbvNull;
+	else
+	{
+		v.type = jbvString;
+		v.val.string.val = (char *) value;
+		v.val.string.len = strlen(value);
+	}
+	pushJsonbValue(&a->state, WJB_VALUE, &v);
+}
+
+static void
+answer_bool(answer *a, const char *key, bool value)
+{
+	JsonbValue	v;
+
+	answer_key(a, key);
+	v.type = jbvBool;
+	v.val.boolean = value;
+	pushJsonbValue(&a->state, WJB_VALUE, &v);
+}
+
+static void
+answer_numeric(answer *a, const char *key, Datum value, bool isnull)
+{
+	JsonbValue	v;
+
+	answer_key(a, key);
+	if (isnull)
+		v.type = jbvNull;
+	else
+	{
+		v.type = jbvNumeric;
+		v.val.numeric = DatumGetNumeric(value);
+	}
+	pushJsonbValue(&a->state, WJB_VALUE, &v);
+}
+
+static void
+answer_timestamp(answer *a, const char *key, Datum value, bool isnull)
+{
+	answer_text(a, key, isnull ? NULL : JsonEncodeDateTime(NULL, value, TIMESTAMPOID, NULL));
+}
+
+static void
+answer_begin(answer *a, bool duplicate, const char *outcome, const SpWebhookEvent *e)
+{
+	a->state = NULL;
+	pushJsonbValue(&a->state, WJB_BEGIN_OBJECT, NULL);
+	answer_bool(a, "duplicate", duplicate);
+	answer_text(a, "outcome", outcome);
+	answer_text(a, "eventId", e->event_id);
+	answer_text(a, "chainStreamId", e->chain_stream_id);
+	if (!duplicate)
+		answer_text(a, "eventType", e->event_type);
+}
+
+static Jsonb *
+answer_end(answer *a)
+{
+	return JsonbValueToJsonb(pushJsonbValue(&a->state, WJB_END_OBJECT, NULL));
+}
+
+/* (a - b) as numeric, NULL when either is */
+static Datum
+numeric_delta(Datum a, bool a_null, Datum b, bool b_null, bool *isnull)
+{
+	*isnull = a_null || b_null;
+	return *isnull ? (Datum) 0 : DirectFunctionCall2(numeric_sub, a, b);
+}
+
+/*
+ * Apply ev; when the rules refuse it at this position (check_violation,
+ * object_not_in_prerequisite_state, invalid_parameter_value), leave it
+ * parked with the reason and the rule's message instead: everything the
+ * attempt wrote is rolled back with its subtransaction.
+ */
+static void
+apply_or_park(Oid nsp, sp_inbox_row *ev)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(cxt);
+	PG_TRY();
+	{
+		sp_apply_event(nsp, ev);
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
+		if (edata->sqlerrcode != ERRCODE_CHECK_VIOLATION &&
+			edata->sqlerrcode != ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE &&
+			edata->sqlerrcode != ERRCODE_INVALID_PARAMETER_VALUE)
+			ReThrowError(edata);
+		sp_inbox_set_text(ev, IC_PARK_REASON,
+						  sp_park_reason(unpack_sql_state(edata->sqlerrcode), edata->hint));
+		sp_inbox_set_text(ev, IC_PARK_MESSAGE, edata->message);
+	}
+	PG_END_TRY();
+}
+
+static void
+clear_delivery_settings(Oid streams)
+{
+	const char *empty[N_DELIVERY_SETTINGS];
+
+	for (int i = 0; i < (int) N_DELIVERY_SETTINGS; i++)
+		empty[i] = "";
+	sp_set_event_context(streams, N_DELIVERY_SETTINGS, delivery_settings, empty);
+}
+
+static Jsonb *
+ingest(Oid nsp, text *payload, SpWebhookEvent *e)
+{
+	Oid			streams = get_relname_relid("streams", nsp);
+	Oid			inbox_type = get_rel_type_id(get_relname_relid("stream_inbox", nsp));
+	bool		created = strcmp(e->event_type, "stream_created") == 0;
+	Datum		a[4];
+	bool		n[4];
+	bool		isnull;
+	Datum		stream_id = (Datum) 0;
+	bool		stream_null = true;
+	char	   *family = NULL;
+	bool		probed = false;
+	bool		newest = false;
+	chain_pos	last;
+	bool		have_last = false;
+	chain_pos	mine;
+	Datum		settled_before = (Datum) 0;
+	bool		settled_before_null = true;
+	TupleDesc	inbox_desc;
+	sp_inbox_row row;
+	Datum		row_datum;
+	answer		ans;
+	Jsonb	   *seen = NULL;
+
+	/* 3. replay: a concurrent duplicate waits for the first, then finds it here */
+	advisory_lock(LOCK_CLASS_EVENT, e->event_id);
+	{
+		static const Oid types[1] = {TEXTOID};
+		SPIPlanPtr	plan = sp_ingest_plan(nsp, PLAN_REPLAY,
+										  "SELECT i.payload, e.event_id, e.payload_digest FROM (SELECT) AS one"
+										  " LEFT JOIN @S@.stream_inbox i ON i.event_id OPERATOR(pg_catalog.=) $1"
+										  " LEFT JOIN @S@.stream_events e ON i.event_id IS NULL"
+										  " AND e.external_event_id OPERATOR(pg_catalog.=) $1", 1, types);
+
+		a[0] = CStringGetTextDatum(e->event_id);
+		n[0] = false;
+		sp_run_plan(plan, a, n, 1, false, 0);
+		{
+			Datum		p = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+
+			if (!isnull)
+				seen = DatumGetJsonbP(p);
+			else
+			{
+				/* events ingested before 0.6.0 are known by the ledger and a digest of their bytes */
+				(void) SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull);
+				if (!isnull)
+				{
+					bool		digest_null;
+					Datum		digest = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3,
+													   &digest_null);
+					bool		same = false;
+
+					if (!digest_null && VARSIZE_ANY_EXHDR(DatumGetByteaPP(digest)) == 32)
+					{
+						uint8		mine_raw[32];
+						uint8		mine_canon[32];
+						char	   *raw = text_to_cstring(payload);
+						char	   *utf8 = pg_server_to_any(raw, strlen(raw), PG_UTF8);
+						const uint8 *stored = (const uint8 *) VARDATA_ANY(DatumGetByteaPP(digest));
+
+						sp_sha256(utf8, strlen(utf8), mine_raw);
+						sp_payload_digest(e->payload, mine_canon);
+						same = memcmp(stored, mine_raw, 32) == 0 || memcmp(stored, mine_canon, 32) == 0;
+					}
+					/* a digest that matches neither spelling: another payload */
+					seen = same ? e->payload
+						: DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum("{}")));
+				}
+			}
+		}
+		if (seen != NULL)
+		{
+			if (!DatumGetBool(DirectFunctionCall2(jsonb_eq, JsonbPGetDatum(seen),
+												  JsonbPGetDatum(e->payload))))
+				ereport(ERROR,
+						(errcode(ERRCODE_UNIQUE_VIOLATION),
+						 errmsg("webhook event %s was already ingested with a different payload", e->event_id),
+						 errhint("An event id identifies one event forever; send a new id for a new event.")));
+			plan = sp_ingest_plan(nsp, PLAN_DUPLICATE,
+								  "SELECT i.stream_id FROM @S@.stream_inbox i"
+								  " WHERE i.event_id OPERATOR(pg_catalog.=) $1", 1, types);
+			sp_run_plan(plan, a, n, 1, false, 0);
+			isnull = true;
+			if (SPI_processed == 1)
+				a[1] = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+			ans.state = NULL;
+			pushJsonbValue(&ans.state, WJB_BEGIN_OBJECT, NULL);
+			answer_bool(&ans, "duplicate", true);
+			answer_text(&ans, "outcome", "duplicate");
+			answer_text(&ans, "eventId", e->event_id);
+			answer_text(&ans, "streamId", isnull ? e->chain_stream_id : uuid_text(a[1]));
+			answer_text(&ans, "chainStreamId", e->chain_stream_id);
+			return answer_end(&ans);
+		}
+	}
+
+	/* 4. the stream: deliveries of one chain stream take turns */
+	advisory_lock(LOCK_CLASS_STREAM, e->chain_stream_id);
+	if (created)
+	{
+		stream_id = sp_chain_stream_uuid(e->chain_id, e->contract_address, e->chain_stream_id);
+		stream_null = false;
+	}
+	else
+	{
+		static const Oid probe_types[3] = {UUIDOID, TEXTOID, TEXTOID};
+		SPIPlanPtr	plan;
+		Datum		derived = sp_chain_stream_uuid(e->chain_id ? e->chain_id : "stellar-testnet",
+												   e->contract_address, e->chain_stream_id);
+
+		/*
+		 * Most events name their stream exactly as its creation did: one
+		 * primary-key probe, which also reads what the in-order path needs
+		 * next (the settled amount, the stream's newest inbox position by a
+		 * backward index scan with LIMIT 1); otherwise search by chain id.
+		 */
+		plan = sp_ingest_plan(nsp, PLAN_PROBE,
+							  "SELECT s.chain_id, s.settled_amount, l.occurred_at, l.ledger, l.event_index, l.event_id"
+							  " FROM @S@.streams s LEFT JOIN LATERAL ("
+							  " SELECT i.occurred_at, COALESCE(i.chain_ledger, -1) AS ledger,"
+							  " COALESCE(i.chain_event_index, -1) AS event_index, i.event_id"
+							  " FROM @S@.stream_inbox i WHERE i.stream_id OPERATOR(pg_catalog.=) s.id"
+							  " ORDER BY i.occurred_at DESC, COALESCE(i.chain_ledger, -1) DESC,"
+							  " COALESCE(i.chain_event_index, -1) DESC, i.event_id DESC LIMIT 1) l ON true"
+							  " WHERE s.id OPERATOR(pg_catalog.=) $1"
+							  " AND s.chain_stream_id OPERATOR(pg_catalog.=) $2"
+							  " AND s.contract_address IS NOT DISTINCT FROM $3", 3, probe_types);
+		a[0] = derived;
+		n[0] = false;
+		a[1] = CStringGetTextDatum(e->chain_stream_id);
+		n[1] = false;
+		a[2] = e->contract_address ? CStringGetTextDatum(e->contract_address) : (Datum) 0;
+		n[2] = e->contract_address == NULL;
+		sp_run_plan(plan, a, n, 3, false, 0);
+		if (SPI_processed == 1)
+		{
+			probed = true;
+			stream_id = derived;
+			stream_null = false;
+			family = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+			settled_before = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2,
+										   &settled_before_null);
+			have_last = newest_from_result(3, &last);
+		}
+		else
+		{
+			static const Oid types[3] = {TEXTOID, TEXTOID, TEXTOID};
+			int64		count;
+
+			plan = sp_ingest_plan(nsp, PLAN_BY_CHAIN_ID,
+								  "SELECT pg_catalog.count(*), (pg_catalog.array_agg(s.id ORDER BY s.id))[1],"
+								  " pg_catalog.array_to_string(pg_catalog.array_agg(s.id ORDER BY s.id), ', '),"
+								  " pg_catalog.min(s.chain_id)"
+								  " FROM @S@.streams s WHERE s.chain_stream_id OPERATOR(pg_catalog.=) $1"
+								  " AND ($2::pg_catalog.text IS NULL OR s.chain_id OPERATOR(pg_catalog.=) $2)"
+								  " AND ($3::pg_catalog.text IS NULL OR s.contract_address OPERATOR(pg_catalog.=) $3)",
+								  3, types);
+			a[0] = CStringGetTextDatum(e->chain_stream_id);
+			n[0] = false;
+			a[1] = e->chain_id ? CStringGetTextDatum(e->chain_id) : (Datum) 0;
+			n[1] = e->chain_id == NULL;
+			a[2] = e->contract_address ? CStringGetTextDatum(e->contract_address) : (Datum) 0;
+			n[2] = e->contract_address == NULL;
+			sp_run_plan(plan, a, n, 3, false, 0);
+			count = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+			if (count > 1)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("webhook event %s: streamId %s is ambiguous", e->event_id, e->chain_stream_id),
+						 errdetail("%lld streams have that chain id: %s.", (long long) count,
+								   SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3)),
+						 errhint("Send chainId and contractAddress with the event.")));
+			if (count == 1)
+			{
+				stream_id = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &stream_null);
+				family = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 4);
+			}
+		}
+		if (stream_null && sp_canonical_uuid_text(e->chain_stream_id))
+		{
+			/* a stream created in SQL (or before 0.6.0) is known by its uuid */
+			static const Oid types[1] = {UUIDOID};
+
+			plan = sp_ingest_plan(nsp, PLAN_BY_UUID,
+								  "SELECT s.id, s.chain_id FROM @S@.streams s"
+								  " WHERE s.id OPERATOR(pg_catalog.=) $1", 1, types);
+			a[0] = DirectFunctionCall1(uuid_in, CStringGetDatum(e->chain_stream_id));
+			n[0] = false;
+			sp_run_plan(plan, a, n, 1, false, 0);
+			if (SPI_processed == 1)
+			{
+				stream_id = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &stream_null);
+				family = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
+				if (e->chain_id != NULL && strcmp(e->chain_id, family) != 0)
+					ereport(ERROR,
+							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+							 errmsg("webhook event %s: stream %s is on chain %s, not %s",
+									e->event_id, uuid_text(stream_id), family, e->chain_id)));
+			}
+			else
+				family = NULL;
+		}
+		if (e->chain_id == NULL)
+			e->chain_id = family ? family : "stellar-testnet";
+	}
+
+	/* a transaction hash must have the format of the stream's chain */
+	if (e->transaction_hash != NULL)
+	{
+		static const Oid types[2] = {TEXTOID, TEXTOID};
+		SPIPlanPtr	plan = sp_ingest_plan(nsp, PLAN_TX_PROBLEM,
+										  "SELECT @S@.streampay_address_problem($1, c.family, 'transaction')"
+										  " FROM @S@.streampay_chains c"
+										  " WHERE c.chain_id OPERATOR(pg_catalog.=) $2"
+										  " AND c.family IS NOT NULL", 2, types);
+
+		a[0] = CStringGetTextDatum(e->transaction_hash);
+		n[0] = false;
+		a[1] = CStringGetTextDatum(e->chain_id);
+		n[1] = false;
+		sp_run_plan(plan, a, n, 2, false, 0);
+		if (SPI_processed == 1)
+		{
+			char	   *problem = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+
+			if (problem != NULL)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+						 errmsg("webhook event %s has an invalid transactionHash", e->event_id),
+						 errdetail("Rejected because of: %s.", problem)));
+		}
+		e->transaction_hash = TextDatumGetCString(DirectFunctionCall1Coll(lower, DEFAULT_COLLATION_OID,
+																		   CStringGetTextDatum(e->transaction_hash)));
+	}
+
+	/* 5. keep it, and apply it at its chain position */
+	inbox_desc = lookup_rowtype_tupdesc_copy(inbox_type, -1);
+	sp_inbox_row_init(&row, inbox_desc);
+	sp_inbox_set_text(&row, IC_EVENT_ID, e->event_id);
+	sp_inbox_set_text(&row, IC_CHAIN_ID, e->chain_id);
+	sp_inbox_set_text(&row, IC_CONTRACT, e->contract_address);
+	sp_inbox_set_text(&row, IC_CHAIN_STREAM_ID, e->chain_stream_id);
+	if (stream_null)
+		sp_inbox_set_null(&row, IC_STREAM_ID);
+	else
+		sp_inbox_set(&row, IC_STREAM_ID, stream_id);
+	sp_inbox_set_text(&row, IC_EVENT_TYPE, e->event_type);
+	sp_inbox_set(&row, IC_OCCURRED_AT, TimestampGetDatum(e->occurred_at));
+	if (e->has_ledger)
+		sp_inbox_set(&row, IC_LEDGER, Int64GetDatum(e->ledger));
+	if (e->has_event_index)
+		sp_inbox_set(&row, IC_EVENT_INDEX, Int64GetDatum(e->event_index));
+	sp_inbox_set(&row, IC_PAYLOAD, JsonbPGetDatum(e->payload));
+	sp_inbox_set_text(&row, IC_TX, e->transaction_hash);
+	sp_inbox_set_text(&row, IC_STATE, "parked");
+	sp_inbox_set_text(&row, IC_PARK_REASON, "stream_unknown");
+	sp_inbox_set_text(&row, IC_PARK_MESSAGE, "No stream_created event for this streamId has arrived yet.");
+	/* timezone('UTC', clock_timestamp()) */
+	sp_inbox_set(&row, IC_RECEIVED_AT, TimestampGetDatum((Timestamp) GetCurrentTimestamp()));
+	{
+		/*
+		 * the triggers record the caller of this SECURITY DEFINER function
+		 * (on a Citus worker the session user is the role Citus connected as)
+		 */
+		const char *names[2] = {"streampay.event_source", "streampay.event_actor"};
+		const char *vals[2] = {"webhook", GetUserNameFromId(GetOuterUserId(), false)};
+
+		sp_set_event_context(streams, 2, names, vals);
+	}
+
+	/*
+	 * The common case: the stream's newest event, nothing after it to
+	 * re-derive.  (Its last position by a backward index scan with LIMIT 1:
+	 * a generic plan for "any event after mine" may scan the table.)
+	 */
+	mine.at = e->occurred_at;
+	mine.ledger = e->has_ledger ? e->ledger : -1;
+	mine.index = e->has_event_index ? e->event_index : -1;
+	mine.event_id = e->event_id;
+	if (probed)
+		newest = !have_last || chain_pos_cmp(&last, &mine) < 0;
+	else if (!stream_null && !created)
+	{
+		static const Oid types[1] = {UUIDOID};
+		SPIPlanPtr	plan = sp_ingest_plan(nsp, PLAN_NEWEST,
+										  "SELECT i.occurred_at, COALESCE(i.chain_ledger, -1),"
+										  " COALESCE(i.chain_event_index, -1), i.event_id"
+										  " FROM @S@.stream_inbox i WHERE i.stream_id OPERATOR(pg_catalog.=) $1"
+										  " ORDER BY i.occurred_at DESC, COALESCE(i.chain_ledger, -1) DESC,"
+										  " COALESCE(i.chain_event_index, -1) DESC, i.event_id DESC LIMIT 1",
+										  1, types);
+
+		a[0] = stream_id;
+		n[0] = false;
+		sp_run_plan(plan, a, n, 1, false, 1);
+		have_last = SPI_processed == 1 && newest_from_result(1, &last);
+		newest = !have_last || chain_pos_cmp(&last, &mine) < 0;
+	}
+	else if (created)
+	{
+		/* a creation with no event of its stream waiting for it */
+		static const Oid types[1] = {TEXTOID};
+		SPIPlanPtr	plan = sp_ingest_plan(nsp, PLAN_WAITING,
+										  "SELECT 1 FROM @S@.stream_inbox i WHERE i.stream_id IS NULL"
+										  " AND i.chain_stream_id OPERATOR(pg_catalog.=) $1 LIMIT 1",
+										  1, types);
+
+		a[0] = CStringGetTextDatum(e->chain_stream_id);
+		n[0] = false;
+		sp_run_plan(plan, a, n, 1, false, 1);
+		newest = SPI_processed == 0;
+	}
+
+	if (newest)
+	{
+		static const Oid types_settled[1] = {UUIDOID};
+
+		if (created)
+		{
+			/* a creation's errors are the delivery's: nothing is parked for them */
+			settled_before = DirectFunctionCall1(int4_numeric, Int32GetDatum(0));
+			settled_before_null = false;
+			sp_apply_event(nsp, &row);
+		}
+		else
+		{
+			if (!probed)
+			{
+				SPIPlanPtr	plan = sp_ingest_plan(nsp, PLAN_SETTLED,
+												  "SELECT s.settled_amount FROM @S@.streams s"
+												  " WHERE s.id OPERATOR(pg_catalog.=) $1", 1, types_settled);
+
+				a[0] = stream_id;
+				n[0] = false;
+				sp_run_plan(plan, a, n, 1, false, 1);
+				if (SPI_processed == 1)
+					settled_before = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1,
+												   &settled_before_null);
+			}
+			apply_or_park(nsp, &row);
+		}
+	}
+
+	{
+		Oid			types[1] = {inbox_type};
+		SPIPlanPtr	plan = sp_ingest_plan(nsp, PLAN_INSERT_INBOX,
+										  "INSERT INTO @S@.stream_inbox SELECT ($1::@S@.stream_inbox).*",
+										  1, types);
+
+		row_datum = HeapTupleGetDatum(heap_form_tuple(inbox_desc, row.values, row.nulls));
+		a[0] = row_datum;
+		n[0] = false;
+		sp_run_plan(plan, a, n, 1, false, 0);
+	}
+
+	if (newest)
+	{
+		bool		parked = strcmp(TextDatumGetCString(INBOX_GET(&row, IC_STATE)), "parked") == 0;
+
+		clear_delivery_settings(streams);
+		answer_begin(&ans, false, parked ? "parked" : "applied", e);
+		answer_text(&ans, "streamId", uuid_text(stream_id));
+		if (parked)
+		{
+			answer_text(&ans, "reason", TextDatumGetCString(INBOX_GET(&row, IC_PARK_REASON)));
+			answer_text(&ans, "message", TextDatumGetCString(INBOX_GET(&row, IC_PARK_MESSAGE)));
+		}
+		else
+		{
+			Datum		delta;
+			bool		delta_null;
+
+			answer_text(&ans, "status",
+						DatumGetCString(DirectFunctionCall1(enum_out, INBOX_GET(&row, IC_SNAP_STATUS))));
+			answer_numeric(&ans, "settledAmount", INBOX_GET(&row, IC_SNAP_SETTLED), false);
+			delta = numeric_delta(INBOX_GET(&row, IC_SNAP_SETTLED), false,
+								  settled_before, settled_before_null, &delta_null);
+			answer_numeric(&ans, "settledDelta", delta, delta_null);
+			answer_timestamp(&ans, "lastSettledAt", INBOX_GET(&row, IC_SNAP_LAST_SETTLED),
+							 INBOX_NULL(&row, IC_SNAP_LAST_SETTLED));
+			answer_numeric(&ans, "rederived", DirectFunctionCall1(int4_numeric, Int32GetDatum(0)), false);
+			answer_numeric(&ans, "unparked", DirectFunctionCall1(int4_numeric, Int32GetDatum(0)), false);
+		}
+		return answer_end(&ans);
+	}
+
+	if (created)
+	{
+		/* events that arrived before their creation now belong to the stream */
+		static const Oid types[4] = {UUIDOID, TEXTOID, TEXTOID, TEXTOID};
+		SPIPlanPtr	plan = sp_ingest_plan(nsp, PLAN_ADOPT,
+										  "UPDATE @S@.stream_inbox i SET stream_id = $1, chain_id = $2"
+										  " WHERE i.stream_id IS NULL AND i.chain_stream_id OPERATOR(pg_catalog.=) $3"
+										  " AND (i.chain_id OPERATOR(pg_catalog.=) $2"
+										  " OR NOT (i.payload OPERATOR(pg_catalog.?) 'chainId'))"
+										  " AND (i.contract_address IS NULL"
+										  " OR i.contract_address IS NOT DISTINCT FROM $4)", 4, types);
+
+		a[0] = stream_id;
+		n[0] = false;
+		a[1] = CStringGetTextDatum(e->chain_id);
+		n[1] = false;
+		a[2] = CStringGetTextDatum(e->chain_stream_id);
+		n[2] = false;
+		a[3] = e->contract_address ? CStringGetTextDatum(e->contract_address) : (Datum) 0;
+		n[3] = e->contract_address == NULL;
+		sp_run_plan(plan, a, n, 4, false, 0);
+	}
+	if (stream_null)
+	{
+		clear_delivery_settings(streams);
+		answer_begin(&ans, false, "parked", e);
+		answer_text(&ans, "streamId", e->chain_stream_id);
+		answer_text(&ans, "reason", TextDatumGetCString(INBOX_GET(&row, IC_PARK_REASON)));
+		answer_text(&ans, "message", TextDatumGetCString(INBOX_GET(&row, IC_PARK_MESSAGE)));
+		return answer_end(&ans);
+	}
+	else
+	{
+		static const Oid uuid_type[1] = {UUIDOID};
+		static const Oid text_type[1] = {TEXTOID};
+		Oid			rederive_types[2] = {UUIDOID, inbox_type};
+		SPIPlanPtr	plan;
+		bool		rewound;
+		Datum		reapplied;
+		Datum		unparked;
+		char	   *state;
+		char	   *reason;
+		char	   *message;
+		const char *outcome;
+
+		plan = sp_ingest_plan(nsp, PLAN_SETTLED,
+							  "SELECT s.settled_amount FROM @S@.streams s"
+							  " WHERE s.id OPERATOR(pg_catalog.=) $1", 1, uuid_type);
+		a[0] = stream_id;
+		n[0] = false;
+		sp_run_plan(plan, a, n, 1, false, 1);
+		settled_before_null = true;
+		if (SPI_processed == 1)
+			settled_before = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1,
+										   &settled_before_null);
+
+		plan = sp_ingest_plan(nsp, PLAN_REDERIVE,
+							  "SELECT r.rewound, r.reapplied, r.unparked"
+							  " FROM @S@.streampay_rederive($1, $2) r", 2, rederive_types);
+		a[1] = row_datum;
+		n[1] = false;
+		sp_run_plan(plan, a, n, 2, false, 0);
+		rewound = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+		reapplied = DirectFunctionCall1(int4_numeric,
+										SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
+		unparked = DirectFunctionCall1(int4_numeric,
+									   SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &isnull));
+
+		plan = sp_ingest_plan(nsp, PLAN_REREAD,
+							  "SELECT i.state, i.park_reason, i.park_message FROM @S@.stream_inbox i"
+							  " WHERE i.event_id OPERATOR(pg_catalog.=) $1", 1, text_type);
+		a[0] = CStringGetTextDatum(e->event_id);
+		n[0] = false;
+		sp_run_plan(plan, a, n, 1, false, 1);
+		state = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+		reason = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
+		message = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3);
+		clear_delivery_settings(streams);
+		if (strcmp(state, "parked") == 0)
+		{
+			answer_begin(&ans, false, "parked", e);
+			answer_text(&ans, "streamId", uuid_text(stream_id));
+			answer_text(&ans, "reason", reason);
+			answer_text(&ans, "message", message);
+			return answer_end(&ans);
+		}
+		outcome = rewound || DatumGetInt32(DirectFunctionCall1(numeric_int4, unparked)) > 0
+			? "reordered" : "applied";
+
+		plan = sp_ingest_plan(nsp, PLAN_AFTER,
+							  "SELECT s.status::pg_catalog.text, s.settled_amount, s.last_settled_at"
+							  " FROM @S@.streams s WHERE s.id OPERATOR(pg_catalog.=) $1", 1, uuid_type);
+		a[0] = stream_id;
+		n[0] = false;
+		sp_run_plan(plan, a, n, 1, false, 1);
+		answer_begin(&ans, false, outcome, e);
+		answer_text(&ans, "streamId", uuid_text(stream_id));
+		if (SPI_processed == 1)
+		{
+			HeapTuple	after = SPI_tuptable->vals[0];
+			TupleDesc	desc = SPI_tuptable->tupdesc;
+			bool		settled_null;
+			Datum		settled = SPI_getbinval(after, desc, 2, &settled_null);
+			Datum		last_at;
+			Datum		delta;
+			bool		delta_null;
+
+			answer_text(&ans, "status", SPI_getvalue(after, desc, 1));
+			answer_numeric(&ans, "settledAmount", settled, settled_null);
+			if (settled_before_null)
+			{
+				settled_before = DirectFunctionCall1(int4_numeric, Int32GetDatum(0));
+				settled_before_null = false;
+			}
+			delta = numeric_delta(settled, settled_null, settled_before, false, &delta_null);
+			answer_numeric(&ans, "settledDelta", delta, delta_null);
+			last_at = SPI_getbinval(after, desc, 3, &isnull);
+			answer_timestamp(&ans, "lastSettledAt", last_at, isnull);
+		}
+		else
+		{
+			answer_text(&ans, "status", NULL);
+			answer_text(&ans, "settledAmount", NULL);
+			answer_text(&ans, "settledDelta", NULL);
+			answer_text(&ans, "lastSettledAt", NULL);
+		}
+		answer_numeric(&ans, "rederived", reapplied, false);
+		answer_numeric(&ans, "unparked", unparked, false);
+		return answer_end(&ans);
+	}
+}
+
+PG_FUNCTION_INFO_V1(streampay_ingest);
+Datum
+streampay_ingest(PG_FUNCTION_ARGS)
+{
+	text	   *payload = PG_GETARG_TEXT_PP(0);
+	text	   *signature = PG_GETARG_TEXT_PP(1);
+	SpWebhookEvent e;
+	Jsonb	   *result;
+
+	/* 1-2. authenticity first, then shape: nothing is stored for either */
+	sp_webhook_parse(payload, signature, &e);
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	result = ingest(get_func_namespace(fcinfo->flinfo->fn_oid), payload, &e);
+	/* the answer outlives SPI's memory */
+	result = memcpy(SPI_palloc(VARSIZE(result)), result, VARSIZE(result));
+	SPI_finish();
+	PG_RETURN_JSONB_P(result);
+}
