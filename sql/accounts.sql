@@ -98,6 +98,80 @@ SELECT chain_id, asset,
   FROM streams s
  WHERE '0x' || lpad(to_hex(100), 40, '0') IN (payer, recipient)
  GROUP BY 1, 2 ORDER BY 1, 2 NULLS LAST;
+-- 0.7.0: one pass (issue 12).  Every row of streampay_account, as text (so
+-- the scale and the NULL-to-0 of every field too), and their order, equal
+-- the per-row definition: for every address of the population (payers,
+-- recipients, one that does both), at several times and with none, on
+-- every chain and on each.  Added for it: a group whose sums leave 64 bits,
+-- and a stream from an address to itself (the triggers refuse one; a table
+-- loaded without them may hold it), which counts on both sides.
+INSERT INTO streams (id, payer, recipient, rate_per_second, start_time, end_time, total_amount,
+                     chain_id, asset)
+SELECT ('84000000-0000-0000-0000-' || lpad(g::text, 12, '0'))::uuid,
+       '0x' || lpad(to_hex(100), 40, '0'), '0x' || lpad(to_hex(1 + g), 40, '0'),
+       99999999.999999999 * g, '2025-01-01', CASE WHEN g = 3 THEN timestamp '2025-01-01 00:00:01' END,
+       99999999999.999999999, 'eip155:1', '0x' || lpad('b2', 40, '0')
+  FROM generate_series(1, 3) g;
+SET session_replication_role = replica;
+INSERT INTO streams (id, payer, recipient, status, rate_per_second, start_time, total_amount,
+                     last_settled_at, settled_amount, chain_id, asset)
+VALUES ('84000000-0000-0000-0000-000000000009', '0x' || lpad(to_hex(103), 40, '0'),
+        '0x' || lpad(to_hex(103), 40, '0'), 'active', 0.25, '2025-01-01', 100000,
+        '2025-01-01', 0, 'eip155:10', NULL);
+RESET session_replication_role;
+CREATE FUNCTION pg_temp.account_by_rows(a text, t timestamp, c text) RETURNS SETOF text
+    LANGUAGE sql AS $fn$
+    SELECT ROW(chain_id, asset,
+               COALESCE(sum(rate_per_second) FILTER (WHERE recipient = a AND status = 'active'), 0),
+               COALESCE(sum(rate_per_second) FILTER (WHERE payer = a AND status = 'active'), 0),
+               COALESCE(sum(streampay_accrued(s, t)) FILTER (WHERE recipient = a), 0),
+               COALESCE(sum(streampay_accrued(s, t)) FILTER (WHERE payer = a), 0),
+               COALESCE(sum(streampay_claimable(s, t)) FILTER (WHERE recipient = a), 0),
+               COALESCE(sum(streampay_refundable(s, t)) FILTER (WHERE payer = a), 0),
+               count(*) FILTER (WHERE recipient = a AND status = 'active'),
+               count(*) FILTER (WHERE recipient = a AND status = 'paused'),
+               count(*) FILTER (WHERE payer = a AND status = 'active'),
+               count(*) FILTER (WHERE payer = a AND status = 'paused'),
+               min(streampay_depletion_time(s)) FILTER (WHERE payer = a AND status = 'active'))::text
+      FROM streams s
+     WHERE a IN (payer, recipient) AND (c IS NULL OR chain_id = c)
+     GROUP BY chain_id, asset
+     ORDER BY chain_id, asset NULLS LAST
+$fn$;
+SELECT count(*) AS cases, sum(cardinality(by_fn)) AS account_rows,
+       count(*) FILTER (WHERE by_fn IS NOT DISTINCT FROM by_rows) AS equal_to_per_row
+  FROM (SELECT (SELECT array_agg(x::text) FROM streampay_account(a, t, c) x) AS by_fn,
+               (SELECT array_agg(r) FROM pg_temp.account_by_rows(a, t, c) r) AS by_rows
+          FROM (SELECT payer AS a FROM streams UNION SELECT recipient FROM streams
+                UNION SELECT '0x' || lpad('ff', 40, '0')) addr,
+               unnest(ARRAY['2025-01-01', '2025-01-02 06:00', '2025-01-05', '2030-01-01', NULL]::timestamp[]) t,
+               unnest(ARRAY[NULL, 'eip155:1', 'eip155:10']) c) x;
+-- the two addresses the additions touch, in full
+SELECT * FROM streampay_account('0x' || lpad(to_hex(100), 40, '0'), '2025-01-05', 'eip155:1');
+SELECT * FROM streampay_account('0x' || lpad(to_hex(103), 40, '0'), '2025-01-05', 'eip155:10');
+-- without a time: rates, counts and runs_dry_at, every money sum 0
+SELECT chain_id, asset, rate_out, accrued_out, refundable_out, active_out, runs_dry_at
+  FROM streampay_account('0x' || lpad(to_hex(100), 40, '0'), NULL, 'eip155:1');
+-- an infinite time is refused, as by the per-row functions
+\set VERBOSITY terse
+SELECT * FROM streampay_account('0x' || lpad(to_hex(100), 40, '0'), 'infinity');
+\set VERBOSITY default
+-- the aggregate compares addresses and group keys byte for byte: it refuses
+-- a nondeterministic collation, under which = would not
+CREATE COLLATION pg_temp.nocase (provider = icu, locale = 'und-u-ks-level2', deterministic = false);
+\set VERBOSITY terse
+SELECT streampay_account_agg('0x' || lpad(to_hex(100), 40, '0') COLLATE pg_temp.nocase,
+                             payer, recipient, chain_id, asset, id, status, rate_per_second,
+                             start_time, end_time, total_amount, last_settled_at, settled_amount,
+                             '2025-01-05')
+  FROM streams;
+\set VERBOSITY default
+SELECT cardinality(streampay_account_agg('0x' || lpad(to_hex(100), 40, '0'),
+                                         payer, recipient, chain_id, asset, id, status,
+                                         rate_per_second, start_time, end_time, total_amount,
+                                         last_settled_at, settled_amount, '2025-01-05')) AS groups
+  FROM streams;
+DELETE FROM streams WHERE id::text LIKE '84000000-%';
 -- an address with no streams: no rows
 SELECT count(*) AS rows_for_a_stranger FROM streampay_account('0x' || lpad('ff', 40, '0'), '2025-01-05');
 

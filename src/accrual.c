@@ -28,16 +28,27 @@ sp_pending(const sp_stream *s, sp_time t)
 	return sp_streamed(s->rate, (__int128) to - (__int128) from, remaining);
 }
 
+sp_balances
+sp_balances_at(const sp_stream *s, sp_time t)
+{
+	sp_balances b;
+
+	b.pending = sp_pending(s, t);
+	b.accrued = s->settled + b.pending;
+	b.refundable = s->total - b.accrued;
+	return b;
+}
+
 sp_fixed
 sp_accrued(const sp_stream *s, sp_time t)
 {
-	return s->settled + sp_pending(s, t);
+	return sp_balances_at(s, t).accrued;
 }
 
 sp_fixed
 sp_refundable(const sp_stream *s, sp_time t)
 {
-	return s->total - sp_accrued(s, t);
+	return sp_balances_at(s, t).refundable;
 }
 
 bool

@@ -35,6 +35,16 @@ extern sp_fixed sp_accrued(const sp_stream *s, sp_time t);
 /* total - accrued(t): what would go back to the payer on cancel at t. */
 extern sp_fixed sp_refundable(const sp_stream *s, sp_time t);
 
+/* The three at once, from one sp_pending (streampay_account's aggregate). */
+typedef struct sp_balances
+{
+	sp_fixed	pending;
+	sp_fixed	accrued;
+	sp_fixed	refundable;
+} sp_balances;
+
+extern sp_balances sp_balances_at(const sp_stream *s, sp_time t);
+
 /*
  * When accrued reaches total if nothing changes (max(last_settled, start)
  * when it already has).  Returns false when it never will: not active,

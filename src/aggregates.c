@@ -26,33 +26,52 @@
 #include "stream_row.h"
 #include "streampay.h"
 
-typedef struct SumState
+/*
+ * The memory context of the aggregate calling fcinfo; an error when a
+ * support function is called outside one (they take and return internal).
+ */
+MemoryContext
+sp_agg_context(FunctionCallInfo fcinfo)
 {
-	sp_fixed	sum;
-	int64		count;			/* rows added; 0 gives NULL, like sum() */
-} SumState;
+	MemoryContext aggcxt;
 
-static SumState *
-state_in(FunctionCallInfo fcinfo, MemoryContext *aggcxt)
-{
-	if (!AggCheckCallContext(fcinfo, aggcxt))
+	if (!AggCheckCallContext(fcinfo, &aggcxt))
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("streampay aggregate support function called in a non-aggregate context")));
-	if (PG_ARGISNULL(0))
-		return (SumState *) MemoryContextAllocZero(*aggcxt, sizeof(SumState));
-	return (SumState *) PG_GETARG_POINTER(0);
+	return aggcxt;
 }
 
-static void
-add(SumState *st, sp_fixed v)
+/*
+ * The state in argument 0, allocated on the group's first row.  Also
+ * streampay_account's aggregate (account.c), whose state is larger.
+ */
+void *
+sp_agg_state(FunctionCallInfo fcinfo, Size size)
 {
-	if (!sp_fixed_add(st->sum, v, &st->sum))
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("streampay sum out of range"),
-				 errdetail("The exact sum of the group does not fit in 128 bits of 1e-9 units.")));
-	st->count++;
+	MemoryContext aggcxt = sp_agg_context(fcinfo);
+
+	if (PG_ARGISNULL(0))
+		return MemoryContextAllocZero(aggcxt, size);
+	return PG_GETARG_POINTER(0);
+}
+
+/* sp_sum_add's error: the sum left 128 bits. */
+void
+sp_sum_overflow(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+			 errmsg("streampay sum out of range"),
+			 errdetail("The exact sum of the group does not fit in 128 bits of 1e-9 units.")));
+}
+
+/* The sum as numeric (scale 9); NULL after no rows, like sum(). */
+Datum
+sp_sum_result(const SumState *st, bool *isnull)
+{
+	*isnull = st == NULL || st->count == 0;
+	return *isnull ? (Datum) 0 : sp_fixed_to_datum(st->sum);
 }
 
 static inline void
@@ -61,13 +80,13 @@ add_kind(SumState *st, sp_money_kind kind, const sp_stream *s, sp_time t)
 	switch (kind)
 	{
 		case SP_MONEY_ACCRUED:
-			add(st, sp_accrued(s, t));
+			sp_sum_add(st, sp_accrued(s, t), 1);
 			break;
 		case SP_MONEY_CLAIMABLE:
-			add(st, sp_pending(s, t));
+			sp_sum_add(st, sp_pending(s, t), 1);
 			break;
 		case SP_MONEY_REFUNDABLE:
-			add(st, sp_refundable(s, t));
+			sp_sum_add(st, sp_refundable(s, t), 1);
 			break;
 	}
 }
@@ -75,8 +94,7 @@ add_kind(SumState *st, sp_money_kind kind, const sp_stream *s, sp_time t)
 static Datum
 transition(FunctionCallInfo fcinfo, sp_money_kind kind)
 {
-	MemoryContext aggcxt;
-	SumState   *st = state_in(fcinfo, &aggcxt);
+	SumState   *st = (SumState *) sp_agg_state(fcinfo, sizeof(SumState));
 	sp_stream	s;
 	sp_time		t;
 
@@ -124,8 +142,7 @@ PG_FUNCTION_INFO_V1(streampay_sum_from_columns_transfn);
 Datum
 streampay_sum_from_columns_transfn(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcxt;
-	SumState   *st = state_in(fcinfo, &aggcxt);
+	SumState   *st = (SumState *) sp_agg_state(fcinfo, sizeof(SumState));
 	int32		kind;
 	sp_stream	s;
 	sp_time		t;
@@ -148,39 +165,31 @@ PG_FUNCTION_INFO_V1(streampay_sum_final);
 Datum
 streampay_sum_final(PG_FUNCTION_ARGS)
 {
-	SumState   *st = PG_ARGISNULL(0) ? NULL : (SumState *) PG_GETARG_POINTER(0);
+	bool		isnull;
+	Datum		sum = sp_sum_result(PG_ARGISNULL(0) ? NULL : (SumState *) PG_GETARG_POINTER(0),
+									&isnull);
 
-	if (st == NULL || st->count == 0)
+	if (isnull)
 		PG_RETURN_NULL();
-	PG_RETURN_DATUM(sp_fixed_to_datum(st->sum));
+	PG_RETURN_DATUM(sum);
 }
 
 PG_FUNCTION_INFO_V1(streampay_sum_combine);
 Datum
 streampay_sum_combine(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcxt;
 	SumState   *st;
 	SumState   *other;
 
-	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("streampay aggregate support function called in a non-aggregate context")));
 	if (PG_ARGISNULL(1))
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	other = (SumState *) PG_GETARG_POINTER(1);
-	st = PG_ARGISNULL(0) ? (SumState *) MemoryContextAllocZero(aggcxt, sizeof(SumState)) :
-		(SumState *) PG_GETARG_POINTER(0);
-	if (other->count > 0)
 	{
-		if (!sp_fixed_add(st->sum, other->sum, &st->sum))
-			ereport(ERROR,
-					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-					 errmsg("streampay sum out of range"),
-					 errdetail("The exact sum of the group does not fit in 128 bits of 1e-9 units.")));
-		st->count += other->count;
+		(void) sp_agg_context(fcinfo);
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
 	}
+	other = (SumState *) PG_GETARG_POINTER(1);
+	st = (SumState *) sp_agg_state(fcinfo, sizeof(SumState));
+	if (other->count > 0)
+		sp_sum_add(st, other->sum, other->count);
 	PG_RETURN_POINTER(st);
 }
 
@@ -199,10 +208,7 @@ streampay_sum_serialize(PG_FUNCTION_ARGS)
 	sp_ufixed	u = (sp_ufixed) st->sum;
 	uint64		words[3];
 
-	if (!AggCheckCallContext(fcinfo, NULL))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("streampay aggregate support function called in a non-aggregate context")));
+	(void) sp_agg_context(fcinfo);
 	words[0] = pg_hton64((uint64) (u >> 64));
 	words[1] = pg_hton64((uint64) u);
 	words[2] = pg_hton64((uint64) st->count);
@@ -219,10 +225,7 @@ streampay_sum_deserialize(PG_FUNCTION_ARGS)
 	SumState   *st;
 	uint64		words[3];
 
-	if (!AggCheckCallContext(fcinfo, NULL))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("streampay aggregate support function called in a non-aggregate context")));
+	(void) sp_agg_context(fcinfo);
 	if (VARSIZE_ANY_EXHDR(b) != SUM_WIRE_LEN)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),

@@ -131,14 +131,3 @@ sp_fixed_parse(const char *s, size_t len, sp_fixed *out)
 	*out = neg ? -v : v;
 	return true;
 }
-
-bool
-sp_fixed_add(sp_fixed a, sp_fixed b, sp_fixed *out)
-{
-	sp_fixed	r;
-
-	if (__builtin_add_overflow(a, b, &r))
-		return false;
-	*out = r;
-	return true;
-}

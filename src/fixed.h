@@ -44,9 +44,19 @@ extern __int128 sp_time_to_stream(sp_fixed amount, sp_fixed rate);
 
 /*
  * *out = a + b; returns false, leaving *out alone, when the sum does not fit
- * in 128 bits (the exact aggregates refuse instead of wrapping).
+ * in 128 bits (the exact aggregates refuse instead of wrapping).  Inline:
+ * the aggregates add several times per row.
  */
-extern bool sp_fixed_add(sp_fixed a, sp_fixed b, sp_fixed *out);
+static inline bool
+sp_fixed_add(sp_fixed a, sp_fixed b, sp_fixed *out)
+{
+	sp_fixed	r;
+
+	if (__builtin_add_overflow(a, b, &r))
+		return false;
+	*out = r;
+	return true;
+}
 
 /*
  * Text forms, for tests and error messages: plain decimal with exactly

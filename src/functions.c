@@ -320,12 +320,18 @@ streampay_accrual_from_columns(PG_FUNCTION_ARGS)
 				 sp_check_finite(PG_GETARG_TIMESTAMP(9), "as_of", (Datum) 0));
 }
 
+bool
+sp_stream_runs_dry(const sp_stream *s, sp_time *out)
+{
+	return sp_depletion_time(s, END_TIMESTAMP - 1, out);
+}
+
 static Datum
 depletion(FunctionCallInfo fcinfo, const sp_stream *s)
 {
 	sp_time		t;
 
-	if (!sp_depletion_time(s, END_TIMESTAMP - 1, &t))
+	if (!sp_stream_runs_dry(s, &t))
 		PG_RETURN_NULL();
 	PG_RETURN_TIMESTAMP((Timestamp) t);
 }

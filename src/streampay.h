@@ -73,6 +73,40 @@ extern bool sp_stream_from_columns(struct FunctionCallInfoBaseData *fcinfo, int 
 struct Var;
 extern List *sp_row_column_vars(struct Var *row, Oid relid, Oid *argtypes);
 
+/*
+ * The exact sums (aggregates.c): a 128-bit fixed-point sum and the rows in
+ * it.  sp_sum_add errors out (22003) rather than wrap; sp_sum_result is
+ * NULL after no rows, like sum().  sp_agg_context/sp_agg_state check that a
+ * support function runs in an aggregate and give its memory context / its
+ * state in argument 0, zeroed on a group's first row.
+ */
+typedef struct SumState
+{
+	sp_fixed	sum;
+	int64		count;			/* rows added; 0 gives NULL, like sum() */
+} SumState;
+
+pg_noreturn extern void sp_sum_overflow(void);
+
+/* st += v over 'rows' more rows (inline: several per row in account.c) */
+static inline void
+sp_sum_add(SumState *st, sp_fixed v, int64 rows)
+{
+	if (unlikely(!sp_fixed_add(st->sum, v, &st->sum)))
+		sp_sum_overflow();
+	st->count += rows;
+}
+
+extern Datum sp_sum_result(const SumState *st, bool *isnull);
+extern MemoryContext sp_agg_context(struct FunctionCallInfoBaseData *fcinfo);
+extern void *sp_agg_state(struct FunctionCallInfoBaseData *fcinfo, Size size);
+
+/*
+ * streampay_depletion_time of a decoded stream: false when it never runs
+ * dry before the last representable timestamp (functions.c).
+ */
+extern bool sp_stream_runs_dry(const sp_stream *s, sp_time *out);
+
 /* The planner hook that gives the sum aggregates the columns (agg_rewrite.c). */
 extern void sp_agg_rewrite_init(void);
 
