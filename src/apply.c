@@ -154,10 +154,11 @@ int
 sp_run_plan(SPIPlanPtr plan, const Datum *args, const bool *nulls, int nargs,
 			bool read_only, long tcount)
 {
-	char		n[16] = {0};
+	char		n[32] = {0};
 	int			rc;
 
-	Assert(nargs <= (int) sizeof(n));
+	if (nargs > (int) sizeof(n))
+		elog(ERROR, "sp_run_plan: %d arguments, at most %d", nargs, (int) sizeof(n));
 	for (int i = 0; i < nargs; i++)
 		n[i] = nulls[i] ? 'n' : ' ';
 	rc = SPI_execute_plan(plan, (Datum *) args, n, read_only, tcount);
@@ -233,6 +234,44 @@ sp_park_reason(const char *sqlstate, const char *hint)
 	return "rule_violation";
 }
 
+/*
+ * INSERT row into stream_inbox, column by column: no composite value to
+ * build and take apart again.
+ */
+static char *inbox_insert_sql = NULL;
+
+void
+sp_inbox_insert(Oid nsp, sp_inbox_row *row)
+{
+	Oid			types[IC_NCOLS];
+	Datum		args[IC_NCOLS];
+	bool		nulls[IC_NCOLS];
+	SPIPlanPtr	plan;
+
+	for (int c = 0; c < IC_NCOLS; c++)
+	{
+		types[c] = TupleDescAttr(row->tupdesc, row->col[c])->atttypid;
+		args[c] = row->values[row->col[c]];
+		nulls[c] = row->nulls[row->col[c]];
+	}
+	if (inbox_insert_sql == NULL)
+	{
+		StringInfoData q;
+
+		initStringInfo(&q);
+		appendStringInfoString(&q, "INSERT INTO @S@.stream_inbox (");
+		for (int c = 0; c < IC_NCOLS; c++)
+			appendStringInfo(&q, "%s%s", c ? ", " : "", inbox_col_names[c]);
+		appendStringInfoString(&q, ") VALUES (");
+		for (int c = 0; c < IC_NCOLS; c++)
+			appendStringInfo(&q, "%s$%d", c ? ", " : "", c + 1);
+		appendStringInfoChar(&q, ')');
+		inbox_insert_sql = MemoryContextStrdup(TopMemoryContext, q.data);
+	}
+	plan = sp_ingest_plan(nsp, PLAN_INSERT_INBOX, inbox_insert_sql, IC_NCOLS, types);
+	sp_run_plan(plan, args, nulls, IC_NCOLS, false, 0);
+}
+
 /* What every write of an event returns: the stream as it left it. */
 #define AFTER_COLS " RETURNING s.id, s.status, s.status::pg_catalog.text, s.rate_per_second," \
 	" s.total_amount, s.settled_amount, s.last_settled_at"
@@ -289,6 +328,8 @@ sp_apply_event(Oid nsp, sp_inbox_row *ev)
 	bool		mark_null = true;
 	Datum		first_row = (Datum) 0;
 	bool		first_row_null = true;
+	int64		watched_first;
+	int64		watched_last;
 
 	/* what the ledger trigger writes next to each row of this event */
 	{
@@ -313,6 +354,9 @@ sp_apply_event(Oid nsp, sp_inbox_row *ev)
 		sp_set_event_context(get_relname_relid("streams", nsp), 6, names, vals);
 	}
 
+	/* which ledger rows the write appends (none seen on a Citus coordinator) */
+	if (!stream_null)
+		sp_ledger_watch(stream_id);
 	if (strcmp(type, "stream_created") == 0)
 	{
 		/* the stream was created on chain at occurredAt */
@@ -457,7 +501,22 @@ sp_apply_event(Oid nsp, sp_inbox_row *ev)
 	after_settled = SPI_getbinval(row, rdesc, 6, &isnull);
 	after_last = SPI_getbinval(row, rdesc, 7, &isnull);
 
-	/* the stream's last ledger row, and the first this event wrote (if any) */
+	/*
+	 * the stream's last ledger row, and the first this event wrote (if
+	 * any): the rows the write appended, else read from the ledger
+	 */
+	if (!stream_null && sp_ledger_watched(&watched_first, &watched_last) > 0)
+	{
+		mark = Int64GetDatum(watched_last);
+		mark_null = false;
+		if (first)
+		{
+			/* the event's id is on the first row it wrote */
+			first_row = Int64GetDatum(watched_first);
+			first_row_null = false;
+		}
+	}
+	else
 	{
 		static const Oid types[2] = {UUIDOID, TEXTOID};
 

@@ -61,6 +61,9 @@ extern void sp_inbox_set(sp_inbox_row *row, sp_inbox_col c, Datum value);
 extern void sp_inbox_set_null(sp_inbox_row *row, sp_inbox_col c);
 extern void sp_inbox_set_text(sp_inbox_row *row, sp_inbox_col c, const char *value);
 
+/* INSERT the row into stream_inbox (the caller is connected to SPI). */
+extern void sp_inbox_insert(Oid nsp, sp_inbox_row *row);
+
 /*
  * The saved SPI plan 'slot' of the extension in schema nsp: 'sql' with
  * every "@S@" replaced by the schema's quoted name.  Plans are kept for the

@@ -278,7 +278,6 @@ ingest(Oid nsp, text *payload, SpWebhookEvent *e)
 	bool		settled_before_null = true;
 	TupleDesc	inbox_desc;
 	sp_inbox_row row;
-	Datum		row_datum;
 	answer		ans;
 	Jsonb	   *seen = NULL;
 
@@ -602,17 +601,7 @@ ingest(Oid nsp, text *payload, SpWebhookEvent *e)
 		}
 	}
 
-	{
-		Oid			types[1] = {inbox_type};
-		SPIPlanPtr	plan = sp_ingest_plan(nsp, PLAN_INSERT_INBOX,
-										  "INSERT INTO @S@.stream_inbox SELECT ($1::@S@.stream_inbox).*",
-										  1, types);
-
-		row_datum = HeapTupleGetDatum(heap_form_tuple(inbox_desc, row.values, row.nulls));
-		a[0] = row_datum;
-		n[0] = false;
-		sp_run_plan(plan, a, n, 1, false, 0);
-	}
+	sp_inbox_insert(nsp, &row);
 
 	if (newest)
 	{
@@ -704,7 +693,7 @@ ingest(Oid nsp, text *payload, SpWebhookEvent *e)
 		plan = sp_ingest_plan(nsp, PLAN_REDERIVE,
 							  "SELECT r.rewound, r.reapplied, r.unparked"
 							  " FROM @S@.streampay_rederive($1, $2) r", 2, rederive_types);
-		a[1] = row_datum;
+		a[1] = HeapTupleGetDatum(heap_form_tuple(inbox_desc, row.values, row.nulls));
 		n[1] = false;
 		sp_run_plan(plan, a, n, 2, false, 0);
 		rewound = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));

@@ -49,6 +49,7 @@
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
+#include "utils/uuid.h"
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
@@ -477,6 +478,50 @@ writer_open(LedgerWriter *w, MemoryContext cxt, Oid target, Oid source)
 }
 
 /*
+ * The ledger rows this backend appends for one watched stream: the writer
+ * of a webhook event (apply.c) asks right after its statement which rows it
+ * wrote, instead of reading the ledger again.  On a Citus cluster the rows
+ * are appended on the workers, nothing is seen here, and it reads the
+ * ledger as before.
+ */
+static struct
+{
+	bool		on;
+	pg_uuid_t	stream;
+	uint64		rows;
+	int64		first;
+	int64		last;
+}			watch;
+
+void
+sp_ledger_watch(Datum stream_id)
+{
+	watch.on = true;
+	memcpy(watch.stream.data, DatumGetUUIDP(stream_id)->data, UUID_LEN);
+	watch.rows = 0;
+}
+
+uint64
+sp_ledger_watched(int64 *first, int64 *last)
+{
+	watch.on = false;
+	*first = watch.first;
+	*last = watch.last;
+	return watch.rows;
+}
+
+static void
+watch_row(Datum stream_id, int64 event_id)
+{
+	if (watch.on && memcmp(DatumGetUUIDP(stream_id)->data, watch.stream.data, UUID_LEN) == 0)
+	{
+		if (watch.rows++ == 0)
+			watch.first = event_id;
+		watch.last = event_id;
+	}
+}
+
+/*
  * NOTIFY streampay_events with a compact JSON payload (well under the
  * 8000-byte limit: five short fields).  NOTIFY itself delivers it only if
  * the transaction commits, once per distinct payload; each payload carries
@@ -617,6 +662,8 @@ ledger_append(LedgerWriter *w, const sp_attmap *map, const Datum *nv, const bool
 #undef SET
 		ExecStoreVirtualTuple(slot);
 		sp_exec_simple_insert(w->rri, estate, slot);
+		if (!isnull[c->event_id_attnum - 1])
+			watch_row(nv[map->attnum[SP_COL_ID] - 1], DatumGetInt64(values[c->event_id_attnum - 1]));
 		if (sp_notify && !isnull[c->event_id_attnum - 1])
 			sp_announce(DatumGetInt64(values[c->event_id_attnum - 1]),
 						nv[map->attnum[SP_COL_ID] - 1], rows[i].type,

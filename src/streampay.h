@@ -157,6 +157,13 @@ extern bool sp_canonical_uuid_text(const char *s);
 /* SHA-256 of len bytes into out[32] (chain_id.c). */
 extern void sp_sha256(const char *data, size_t len, uint8 *out);
 
+/*
+ * Watch the ledger rows appended for stream_id from now on; how many there
+ * were, the first's and the last's event_id (ledger.c).
+ */
+extern void sp_ledger_watch(Datum stream_id);
+extern uint64 sp_ledger_watched(int64 *first, int64 *last);
+
 /* NOTIFY streampay_events about ledger row event_id (ledger.c). */
 extern void sp_announce(int64 event_id, Datum stream_id, const char *event_type,
 						const char *status, sp_time occurred);
