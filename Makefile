@@ -13,7 +13,7 @@ CORE_OBJS = src/fixed.o src/accrual.o src/status.o src/transition.o \
 GLUE_OBJS = src/streampay.o src/stream_row.o src/errors.o src/trigger.o \
 	src/kept.o src/lookup.o src/functions.o src/chains.o src/validate.o src/ledger.o \
 	src/webhook.o src/addresses.o src/row_support.o src/merge.o src/aggregates.o \
-	src/rederive.o src/agg_rewrite.o src/citus.o src/chain_id.o src/apply.o src/ingest.o \
+	src/rederive.o src/agg_rewrite.o src/citus.o src/chain_id.o src/apply.o src/ingest.o src/probe.o \
 	src/webhook_event.o src/account.o
 OBJS = $(CORE_OBJS) $(GLUE_OBJS)
 

@@ -8,6 +8,7 @@
 
 #include "compat.h"
 
+#include "access/sdir.h"
 #include "access/tupdesc.h"
 #include "executor/spi.h"
 #include "utils/jsonb.h"
@@ -60,6 +61,16 @@ extern void sp_inbox_row_init(sp_inbox_row *row, TupleDesc tupdesc);
 extern void sp_inbox_set(sp_inbox_row *row, sp_inbox_col c, Datum value);
 extern void sp_inbox_set_null(sp_inbox_row *row, sp_inbox_col c);
 extern void sp_inbox_set_text(sp_inbox_row *row, sp_inbox_col c, const char *value);
+
+/*
+ * The first row of table relname (schema nsp) that index indexname (NULL:
+ * the primary key) finds for keys[] on its first nkeys columns, scanning in
+ * direction dir, as a new statement would see it; copies of its columns
+ * cols[] into values/nulls.  false when there is none (probe.c).
+ */
+extern bool sp_probe(Oid nsp, const char *relname, const char *indexname, int nkeys,
+					 const Datum *keys, ScanDirection dir, int ncols, const char *const *cols,
+					 Datum *values, bool *nulls);
 
 /* INSERT the row into stream_inbox (the caller is connected to SPI). */
 extern void sp_inbox_insert(Oid nsp, sp_inbox_row *row);

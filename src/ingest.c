@@ -40,6 +40,7 @@
 #include "utils/typcache.h"
 #include "utils/uuid.h"
 
+#include "citus.h"
 #include "inbox.h"
 #include "streampay.h"
 #include "webhook_event.h"
@@ -261,6 +262,8 @@ static Jsonb *
 ingest(Oid nsp, text *payload, SpWebhookEvent *e)
 {
 	Oid			streams = get_relname_relid("streams", nsp);
+	/* one node: index probes; Citus: SQL, which reaches the workers */
+	bool		direct = !sp_citus_distributed(streams);
 	Oid			inbox_type = get_rel_type_id(get_relname_relid("stream_inbox", nsp));
 	bool		created = strcmp(e->event_type, "stream_created") == 0;
 	Datum		a[4];
@@ -285,48 +288,66 @@ ingest(Oid nsp, text *payload, SpWebhookEvent *e)
 	advisory_lock(LOCK_CLASS_EVENT, e->event_id);
 	{
 		static const Oid types[1] = {TEXTOID};
-		SPIPlanPtr	plan = sp_ingest_plan(nsp, PLAN_REPLAY,
-										  "SELECT i.payload, e.event_id, e.payload_digest FROM (SELECT) AS one"
-										  " LEFT JOIN @S@.stream_inbox i ON i.event_id OPERATOR(pg_catalog.=) $1"
-										  " LEFT JOIN @S@.stream_events e ON i.event_id IS NULL"
-										  " AND e.external_event_id OPERATOR(pg_catalog.=) $1", 1, types);
+		SPIPlanPtr	plan;
+		Datum		v[2];
+		bool		nl[2];
+		bool		in_ledger = false;
+		Datum		digest = (Datum) 0;
+		bool		digest_null = true;
 
 		a[0] = CStringGetTextDatum(e->event_id);
 		n[0] = false;
-		sp_run_plan(plan, a, n, 1, false, 0);
+		if (direct)
 		{
-			Datum		p = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+			static const char *const inbox_cols[] = {"payload"};
+			static const char *const ledger_cols[] = {"payload_digest"};
 
-			if (!isnull)
-				seen = DatumGetJsonbP(p);
-			else
+			if (sp_probe(nsp, "stream_inbox", "stream_inbox_pkey", 1, a, ForwardScanDirection,
+						 1, inbox_cols, v, nl))
+				seen = DatumGetJsonbP(v[0]);
+			else if (sp_probe(nsp, "stream_events", "stream_events_external_event_id_key", 1, a,
+							  ForwardScanDirection, 1, ledger_cols, v, nl))
 			{
-				/* events ingested before 0.6.0 are known by the ledger and a digest of their bytes */
-				(void) SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull);
-				if (!isnull)
-				{
-					bool		digest_null;
-					Datum		digest = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3,
-													   &digest_null);
-					bool		same = false;
-
-					if (!digest_null && VARSIZE_ANY_EXHDR(DatumGetByteaPP(digest)) == 32)
-					{
-						uint8		mine_raw[32];
-						uint8		mine_canon[32];
-						char	   *raw = text_to_cstring(payload);
-						char	   *utf8 = pg_server_to_any(raw, strlen(raw), PG_UTF8);
-						const uint8 *stored = (const uint8 *) VARDATA_ANY(DatumGetByteaPP(digest));
-
-						sp_sha256(utf8, strlen(utf8), mine_raw);
-						sp_payload_digest(e->payload, mine_canon);
-						same = memcmp(stored, mine_raw, 32) == 0 || memcmp(stored, mine_canon, 32) == 0;
-					}
-					/* a digest that matches neither spelling: another payload */
-					seen = same ? e->payload
-						: DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum("{}")));
-				}
+				in_ledger = true;
+				digest = v[0];
+				digest_null = nl[0];
 			}
+		}
+		else
+		{
+			plan = sp_ingest_plan(nsp, PLAN_REPLAY,
+								  "SELECT i.payload, e.event_id, e.payload_digest FROM (SELECT) AS one"
+								  " LEFT JOIN @S@.stream_inbox i ON i.event_id OPERATOR(pg_catalog.=) $1"
+								  " LEFT JOIN @S@.stream_events e ON i.event_id IS NULL"
+								  " AND e.external_event_id OPERATOR(pg_catalog.=) $1", 1, types);
+			sp_run_plan(plan, a, n, 1, false, 0);
+			v[0] = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+			if (!isnull)
+				seen = DatumGetJsonbP(v[0]);
+			(void) SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull);
+			in_ledger = !isnull;
+			digest = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &digest_null);
+		}
+		if (seen == NULL && in_ledger)
+		{
+			/* events ingested before 0.6.0 are known by the ledger and a digest of their bytes */
+			bool		same = false;
+
+			if (!digest_null && VARSIZE_ANY_EXHDR(DatumGetByteaPP(digest)) == 32)
+			{
+				uint8		mine_raw[32];
+				uint8		mine_canon[32];
+				char	   *raw = text_to_cstring(payload);
+				char	   *utf8 = pg_server_to_any(raw, strlen(raw), PG_UTF8);
+				const uint8 *stored = (const uint8 *) VARDATA_ANY(DatumGetByteaPP(digest));
+
+				sp_sha256(utf8, strlen(utf8), mine_raw);
+				sp_payload_digest(e->payload, mine_canon);
+				same = memcmp(stored, mine_raw, 32) == 0 || memcmp(stored, mine_canon, 32) == 0;
+			}
+			/* a digest that matches neither spelling: another payload */
+			seen = same ? e->payload
+				: DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum("{}")));
 		}
 		if (seen != NULL)
 		{
@@ -374,36 +395,74 @@ ingest(Oid nsp, text *payload, SpWebhookEvent *e)
 		 * next (the settled amount, the stream's newest inbox position by a
 		 * backward index scan with LIMIT 1); otherwise search by chain id.
 		 */
-		plan = sp_ingest_plan(nsp, PLAN_PROBE,
-							  "SELECT s.chain_id, s.settled_amount, l.occurred_at, l.ledger, l.event_index, l.event_id"
-							  " FROM @S@.streams s LEFT JOIN LATERAL ("
-							  " SELECT i.occurred_at, COALESCE(i.chain_ledger, -1) AS ledger,"
-							  " COALESCE(i.chain_event_index, -1) AS event_index, i.event_id"
-							  " FROM @S@.stream_inbox i WHERE i.stream_id OPERATOR(pg_catalog.=) s.id"
-							  " ORDER BY i.occurred_at DESC, COALESCE(i.chain_ledger, -1) DESC,"
-							  " COALESCE(i.chain_event_index, -1) DESC, i.event_id DESC LIMIT 1) l ON true"
-							  " WHERE s.id OPERATOR(pg_catalog.=) $1"
-							  " AND s.chain_stream_id OPERATOR(pg_catalog.=) $2"
-							  " AND s.contract_address IS NOT DISTINCT FROM $3", 3, probe_types);
-		a[0] = derived;
-		n[0] = false;
-		a[1] = CStringGetTextDatum(e->chain_stream_id);
-		n[1] = false;
-		a[2] = e->contract_address ? CStringGetTextDatum(e->contract_address) : (Datum) 0;
-		n[2] = e->contract_address == NULL;
-		sp_run_plan(plan, a, n, 3, false, 0);
-		if (SPI_processed == 1)
+		if (direct)
 		{
-			probed = true;
-			stream_id = derived;
-			stream_null = false;
-			family = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
-			settled_before = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2,
-										   &settled_before_null);
-			have_last = newest_from_result(3, &last);
+			static const char *const stream_cols[] = {"chain_id", "settled_amount",
+			"chain_stream_id", "contract_address"};
+			static const char *const inbox_cols[] = {"occurred_at", "chain_ledger",
+			"chain_event_index", "event_id"};
+			Datum		v[4];
+			bool		nl[4];
+
+			probed = sp_probe(nsp, "streams", NULL, 1, &derived, ForwardScanDirection,
+							  4, stream_cols, v, nl) &&
+				!nl[2] && strcmp(TextDatumGetCString(v[2]), e->chain_stream_id) == 0 &&
+				(e->contract_address == NULL ? nl[3]
+				 : !nl[3] && strcmp(TextDatumGetCString(v[3]), e->contract_address) == 0);
+			if (probed)
+			{
+				family = TextDatumGetCString(v[0]);
+				settled_before = v[1];
+				settled_before_null = nl[1];
+				/* the stream's newest event: the last in the inbox's chain order */
+				have_last = sp_probe(nsp, "stream_inbox", "stream_inbox_order_idx", 1, &derived,
+									 BackwardScanDirection, 4, inbox_cols, v, nl);
+				if (have_last)
+				{
+					last.at = DatumGetTimestamp(v[0]);
+					last.ledger = nl[1] ? -1 : DatumGetInt64(v[1]);
+					last.index = nl[2] ? -1 : DatumGetInt64(v[2]);
+					last.event_id = TextDatumGetCString(v[3]);
+				}
+			}
 		}
 		else
 		{
+			plan = sp_ingest_plan(nsp, PLAN_PROBE,
+								  "SELECT s.chain_id, s.settled_amount, l.occurred_at, l.ledger, l.event_index, l.event_id"
+								  " FROM @S@.streams s LEFT JOIN LATERAL ("
+								  " SELECT i.occurred_at, COALESCE(i.chain_ledger, -1) AS ledger,"
+								  " COALESCE(i.chain_event_index, -1) AS event_index, i.event_id"
+								  " FROM @S@.stream_inbox i WHERE i.stream_id OPERATOR(pg_catalog.=) s.id"
+								  " ORDER BY i.occurred_at DESC, COALESCE(i.chain_ledger, -1) DESC,"
+								  " COALESCE(i.chain_event_index, -1) DESC, i.event_id DESC LIMIT 1) l ON true"
+								  " WHERE s.id OPERATOR(pg_catalog.=) $1"
+								  " AND s.chain_stream_id OPERATOR(pg_catalog.=) $2"
+								  " AND s.contract_address IS NOT DISTINCT FROM $3", 3, probe_types);
+			a[0] = derived;
+			n[0] = false;
+			a[1] = CStringGetTextDatum(e->chain_stream_id);
+			n[1] = false;
+			a[2] = e->contract_address ? CStringGetTextDatum(e->contract_address) : (Datum) 0;
+			n[2] = e->contract_address == NULL;
+			sp_run_plan(plan, a, n, 3, false, 0);
+			probed = SPI_processed == 1;
+			if (probed)
+			{
+				family = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+				settled_before = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2,
+											   &settled_before_null);
+				have_last = newest_from_result(3, &last);
+			}
+		}
+		if (probed)
+		{
+			stream_id = derived;
+			stream_null = false;
+		}
+		else
+		{
+			/* by the chain id alone */
 			static const Oid types[3] = {TEXTOID, TEXTOID, TEXTOID};
 			int64		count;
 
@@ -559,16 +618,28 @@ ingest(Oid nsp, text *payload, SpWebhookEvent *e)
 	else if (created)
 	{
 		/* a creation with no event of its stream waiting for it */
-		static const Oid types[1] = {TEXTOID};
-		SPIPlanPtr	plan = sp_ingest_plan(nsp, PLAN_WAITING,
-										  "SELECT 1 FROM @S@.stream_inbox i WHERE i.stream_id IS NULL"
-										  " AND i.chain_stream_id OPERATOR(pg_catalog.=) $1 LIMIT 1",
-										  1, types);
-
 		a[0] = CStringGetTextDatum(e->chain_stream_id);
 		n[0] = false;
-		sp_run_plan(plan, a, n, 1, false, 1);
-		newest = SPI_processed == 0;
+		if (direct)
+		{
+			Datum		v[1];
+			bool		nl[1];
+			static const char *const cols[] = {"event_id"};
+
+			newest = !sp_probe(nsp, "stream_inbox", "stream_inbox_unresolved_idx", 1, a,
+							   ForwardScanDirection, 1, cols, v, nl);
+		}
+		else
+		{
+			static const Oid types[1] = {TEXTOID};
+			SPIPlanPtr	plan = sp_ingest_plan(nsp, PLAN_WAITING,
+											  "SELECT 1 FROM @S@.stream_inbox i WHERE i.stream_id IS NULL"
+											  " AND i.chain_stream_id OPERATOR(pg_catalog.=) $1 LIMIT 1",
+											  1, types);
+
+			sp_run_plan(plan, a, n, 1, false, 1);
+			newest = SPI_processed == 0;
+		}
 	}
 
 	if (newest)

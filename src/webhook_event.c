@@ -280,7 +280,7 @@ PG_FUNCTION_INFO_V1(streampay_event_time);
 Datum
 streampay_event_time(PG_FUNCTION_ARGS)
 {
-	Timestamp	result;
+	Timestamp	result = 0;
 
 	if (!sp_event_time(text_arg(fcinfo, 0), text_arg(fcinfo, 1), text_arg(fcinfo, 2), &result))
 		PG_RETURN_NULL();
