@@ -353,6 +353,27 @@ SELECT streampay_set_event_context(ARRAY['streampay.chain_ledger', 'streampay.ch
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 
 ---------------------------------------------------------------------------
+-- 5b. Deliveries in one statement and in one transaction (0.7.0: the
+-- first reads are index probes): each sees what the ones before it wrote
+---------------------------------------------------------------------------
+SELECT k, pg_temp.brief(pg_temp.send(b)) AS answer, pg_temp.send(b) ->> 'outcome' AS again
+  FROM (VALUES (1, pg_temp.created('one-1', 'multi', '2025-01-01T00:00:00Z', '1', '1000')),
+               (2, pg_temp.ev('one-2', 'stream_paused', 'multi', '2025-01-01T00:00:10Z')),
+               (3, pg_temp.ev('one-3', 'stream_resumed', 'multi', '2025-01-01T00:00:20Z')),
+               (4, pg_temp.ev('one-2', 'stream_paused', 'multi', '2025-01-01T00:00:10Z'))) v(k, b)
+ ORDER BY k;
+BEGIN;
+SELECT pg_temp.brief(pg_temp.send(pg_temp.ev('one-4', 'stream_paused', 'multi', '2025-01-01T00:00:40Z')));
+-- a late one in the same transaction is re-derived against the one before
+SELECT pg_temp.brief(pg_temp.send(pg_temp.ev('one-5', 'stream_paused', 'multi', '2025-01-01T00:00:30Z')));
+-- and a conflicting redelivery of it is refused, the transaction's own write seen
+SELECT pg_temp.send(pg_temp.ev('one-5', 'stream_cancelled', 'multi', '2025-01-01T00:00:30Z'));
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+ROLLBACK;
+SELECT status, settled, last_settled, ledger_sum FROM pg_temp.state('multi');
+SELECT count(*) AS rolled_back_kept FROM stream_inbox WHERE event_id IN ('one-4', 'one-5');
+
+---------------------------------------------------------------------------
 -- 6. What was stored for failed deliveries: nothing
 ---------------------------------------------------------------------------
 SELECT count(*) AS kept_from_errors FROM stream_inbox WHERE event_id IN ('c-5', 'k-3', 't-x', 'z-3', 'z-4');
