@@ -272,8 +272,11 @@ sp_inbox_insert(Oid nsp, sp_inbox_row *row)
 	sp_run_plan(plan, args, nulls, IC_NCOLS, false, 0);
 }
 
-/* What every write of an event returns: the stream as it left it. */
-#define AFTER_COLS " RETURNING s.id, s.status, s.status::pg_catalog.text, s.rate_per_second," \
+/*
+ * What every write of an event returns: the stream as it left it (no
+ * function in it: Citus allows only immutable ones in a RETURNING).
+ */
+#define AFTER_COLS " RETURNING s.id, s.status, s.rate_per_second," \
 	" s.total_amount, s.settled_amount, s.last_settled_at"
 
 static char *
@@ -495,11 +498,11 @@ sp_apply_event(Oid nsp, sp_inbox_row *ev)
 	row = SPI_tuptable->vals[0];
 	rdesc = SPI_tuptable->tupdesc;
 	after_status = SPI_getbinval(row, rdesc, 2, &isnull);
-	after_status_text = SPI_getvalue(row, rdesc, 3);
-	after_rate = SPI_getbinval(row, rdesc, 4, &isnull);
-	after_total = SPI_getbinval(row, rdesc, 5, &isnull);
-	after_settled = SPI_getbinval(row, rdesc, 6, &isnull);
-	after_last = SPI_getbinval(row, rdesc, 7, &isnull);
+	after_status_text = SPI_getvalue(row, rdesc, 2);
+	after_rate = SPI_getbinval(row, rdesc, 3, &isnull);
+	after_total = SPI_getbinval(row, rdesc, 4, &isnull);
+	after_settled = SPI_getbinval(row, rdesc, 5, &isnull);
+	after_last = SPI_getbinval(row, rdesc, 6, &isnull);
 
 	/*
 	 * the stream's last ledger row, and the first this event wrote (if

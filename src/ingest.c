@@ -315,18 +315,27 @@ ingest(Oid nsp, text *payload, SpWebhookEvent *e)
 		}
 		else
 		{
+			/*
+			 * two statements: on Citus the inbox is a local table and the
+			 * ledger a distributed one, which one query cannot join
+			 */
 			plan = sp_ingest_plan(nsp, PLAN_REPLAY,
-								  "SELECT i.payload, e.event_id, e.payload_digest FROM (SELECT) AS one"
-								  " LEFT JOIN @S@.stream_inbox i ON i.event_id OPERATOR(pg_catalog.=) $1"
-								  " LEFT JOIN @S@.stream_events e ON i.event_id IS NULL"
-								  " AND e.external_event_id OPERATOR(pg_catalog.=) $1", 1, types);
+								  "SELECT i.payload FROM @S@.stream_inbox i"
+								  " WHERE i.event_id OPERATOR(pg_catalog.=) $1", 1, types);
 			sp_run_plan(plan, a, n, 1, false, 0);
-			v[0] = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-			if (!isnull)
-				seen = DatumGetJsonbP(v[0]);
-			(void) SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull);
-			in_ledger = !isnull;
-			digest = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &digest_null);
+			if (SPI_processed == 1)
+				seen = DatumGetJsonbP(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1,
+													&isnull));
+			else
+			{
+				plan = sp_ingest_plan(nsp, PLAN_REPLAY_LEDGER,
+									  "SELECT e.payload_digest FROM @S@.stream_events e"
+									  " WHERE e.external_event_id OPERATOR(pg_catalog.=) $1", 1, types);
+				sp_run_plan(plan, a, n, 1, false, 0);
+				in_ledger = SPI_processed == 1;
+				if (in_ledger)
+					digest = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &digest_null);
+			}
 		}
 		if (seen == NULL && in_ledger)
 		{
@@ -429,13 +438,7 @@ ingest(Oid nsp, text *payload, SpWebhookEvent *e)
 		else
 		{
 			plan = sp_ingest_plan(nsp, PLAN_PROBE,
-								  "SELECT s.chain_id, s.settled_amount, l.occurred_at, l.ledger, l.event_index, l.event_id"
-								  " FROM @S@.streams s LEFT JOIN LATERAL ("
-								  " SELECT i.occurred_at, COALESCE(i.chain_ledger, -1) AS ledger,"
-								  " COALESCE(i.chain_event_index, -1) AS event_index, i.event_id"
-								  " FROM @S@.stream_inbox i WHERE i.stream_id OPERATOR(pg_catalog.=) s.id"
-								  " ORDER BY i.occurred_at DESC, COALESCE(i.chain_ledger, -1) DESC,"
-								  " COALESCE(i.chain_event_index, -1) DESC, i.event_id DESC LIMIT 1) l ON true"
+								  "SELECT s.chain_id, s.settled_amount FROM @S@.streams s"
 								  " WHERE s.id OPERATOR(pg_catalog.=) $1"
 								  " AND s.chain_stream_id OPERATOR(pg_catalog.=) $2"
 								  " AND s.contract_address IS NOT DISTINCT FROM $3", 3, probe_types);
@@ -452,7 +455,6 @@ ingest(Oid nsp, text *payload, SpWebhookEvent *e)
 				family = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
 				settled_before = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2,
 											   &settled_before_null);
-				have_last = newest_from_result(3, &last);
 			}
 		}
 		if (probed)
@@ -596,7 +598,7 @@ ingest(Oid nsp, text *payload, SpWebhookEvent *e)
 	mine.ledger = e->has_ledger ? e->ledger : -1;
 	mine.index = e->has_event_index ? e->event_index : -1;
 	mine.event_id = e->event_id;
-	if (probed)
+	if (probed && direct)
 		newest = !have_last || chain_pos_cmp(&last, &mine) < 0;
 	else if (!stream_null && !created)
 	{
