@@ -91,8 +91,8 @@ sp_setting_int64(const char *name, const char *value, int64 *out)
  * ledger would record webhook events as plain SQL changes).  One call sets
  * them all, so streampay_ingest pays one function call per event.
  */
-void
-sp_set_event_context(Oid streams, int n, const char *const *names, const char *const *values)
+static void
+set_context_now(Oid streams, int n, const char *const *names, const char *const *values)
 {
 	bool		distributed = sp_citus_distributed(streams);
 
@@ -140,6 +140,49 @@ sp_set_event_context(Oid streams, int n, const char *const *names, const char *c
 		SPI_finish();
 }
 
+/*
+ * The same from C.  On a Citus cluster it goes through the SQL function:
+ * Citus forwards a SET LOCAL to the workers only inside a transaction
+ * block or a function a statement calls (its "multi-statement
+ * transaction"), and a SET LOCAL issued from C directly under a
+ * single-statement transaction's top-level query is neither.
+ */
+void
+sp_set_event_context(Oid streams, int n, const char *const *names, const char *const *values)
+{
+	Datum	   *nd;
+	Datum	   *vd;
+	Oid			argtypes[2] = {TEXTARRAYOID, TEXTARRAYOID};
+	Datum		args[2];
+	char	   *query;
+
+	if (!sp_citus_distributed(streams))
+	{
+		set_context_now(streams, n, names, values);
+		return;
+	}
+	nd = palloc(sizeof(Datum) * Max(n, 1));
+	vd = palloc(sizeof(Datum) * Max(n, 1));
+	for (int i = 0; i < n; i++)
+	{
+		nd[i] = CStringGetTextDatum(names[i]);
+		vd[i] = CStringGetTextDatum(values[i] == NULL ? "" : values[i]);
+	}
+	args[0] = PointerGetDatum(construct_array(nd, n, TEXTOID, -1, false, TYPALIGN_INT));
+	args[1] = PointerGetDatum(construct_array(vd, n, TEXTOID, -1, false, TYPALIGN_INT));
+	query = psprintf("SELECT %s.streampay_set_event_context($1, $2)",
+					 quote_identifier(get_namespace_name(get_rel_namespace(streams))));
+	if (SPI_connect() != SPI_OK_CONNECT)
+		ereport(ERROR,
+				(errcode(ERRCODE_INTERNAL_ERROR),
+				 errmsg("streampay_set_event_context: SPI_connect failed")));
+	if (SPI_execute_with_args(query, 2, argtypes, args, NULL, false, 0) != SPI_OK_SELECT)
+		ereport(ERROR,
+				(errcode(ERRCODE_INTERNAL_ERROR),
+				 errmsg("streampay_set_event_context: %s failed", query)));
+	SPI_finish();
+}
+
 PG_FUNCTION_INFO_V1(streampay_set_event_context);
 Datum
 streampay_set_event_context(PG_FUNCTION_ARGS)
@@ -181,6 +224,6 @@ streampay_set_event_context(PG_FUNCTION_ARGS)
 		name_s[i] = TextDatumGetCString(names[i]);
 		value_s[i] = vals_null[i] ? "" : TextDatumGetCString(vals[i]);
 	}
-	sp_set_event_context(*(Oid *) fcinfo->flinfo->fn_extra, n, name_s, value_s);
+	set_context_now(*(Oid *) fcinfo->flinfo->fn_extra, n, name_s, value_s);
 	PG_RETURN_VOID();
 }

@@ -475,10 +475,15 @@ check "citus: ALTER EXTENSION streampay UPDATE TO '$last' on the distributed clu
 versions=$(psqlv "$coord" -c "SELECT string_agg(result, ' ') FROM run_command_on_all_nodes(\$\$SELECT extversion FROM pg_extension WHERE extname = 'streampay'\$\$)")
 check "citus: every node is at $last ($versions)" test "$versions" = "$last $last $last $last"
 body='{"eventId":"life-1","eventType":"stream_resumed","streamId":"c6000000-0000-0000-0000-000000000001","occurredAt":"2025-01-03T00:00:00Z"}'
-check "citus: after the update the cluster ingests a webhook and the ledger holds every event" \
-	test "$(psqlv "$coord" -c "SELECT streampay_ingest('$body', streampay_sign('$body', '$key')) ->> 'status'" \
-	        -c "SELECT string_agg(event_type || ' ' || settled_delta || ' ' || source, ', ' ORDER BY recorded_at) FROM stream_events")" = "active
-created 0.000000000 sql, paused 86400.000000000 sql, resumed 0.000000000 webhook"
+got=$(psqlv "$coord" -c "SELECT streampay_ingest('$body', streampay_sign('$body', '$key')) ->> 'status'" \
+	-c "SELECT string_agg(event_type || ' ' || settled_delta || ' ' || source, ', ' ORDER BY recorded_at) FROM stream_events" 2>&1)
+if [ "$got" = "active
+created 0.000000000 sql, paused 86400.000000000 sql, resumed 0.000000000 webhook" ]; then
+	ok "citus: after the update the cluster ingests a webhook and the ledger holds every event"
+else
+	bad "citus: after the update the cluster ingests a webhook and the ledger holds every event"
+	echo "$got"
+fi
 
 ###########################################################################
 # 7. no node crashed
