@@ -374,6 +374,45 @@ SELECT status, settled, last_settled, ledger_sum FROM pg_temp.state('multi');
 SELECT count(*) AS rolled_back_kept FROM stream_inbox WHERE event_id IN ('one-4', 'one-5');
 
 ---------------------------------------------------------------------------
+-- 5c. A delivery made by a trigger of another delivery's write: each event
+-- records its own stream's ledger rows (the outer one does not take the
+-- inner one's)
+---------------------------------------------------------------------------
+SELECT pg_temp.brief(pg_temp.send(pg_temp.created('nest-c1', 'nest-1', '2025-01-01T00:00:00Z', '1', '100000')));
+SELECT pg_temp.brief(pg_temp.send(pg_temp.created('nest-c2', 'nest-2', '2025-01-01T00:00:00Z', '1', '100000')));
+-- (it runs inside streampay_ingest, under its search_path: names qualified)
+CREATE FUNCTION pg_temp.mirror() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    b text := pg_temp.ev('nest-p2', 'stream_paused', 'nest-2', '2025-01-01T00:00:30Z');
+BEGIN
+    IF NEW.chain_stream_id = 'nest-1' AND NEW.status = 'paused' THEN
+        PERFORM public.streampay_ingest(b, public.streampay_sign(b, 'whsec_chain'));
+    END IF;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER zz_mirror AFTER UPDATE ON streams FOR EACH ROW EXECUTE FUNCTION pg_temp.mirror();
+SELECT pg_temp.brief(pg_temp.send(pg_temp.ev('nest-p1', 'stream_paused', 'nest-1', '2025-01-01T00:00:30Z')));
+DROP TRIGGER zz_mirror ON streams;
+SELECT i.event_id,
+       (SELECT e.stream_id = i.stream_id AND e.external_event_id = i.event_id
+          FROM stream_events e WHERE e.event_id = i.first_ledger_event) AS own_first_row,
+       i.ledger_mark = (SELECT max(e.event_id) FROM stream_events e WHERE e.stream_id = i.stream_id) AS own_mark
+  FROM stream_inbox i WHERE i.event_id IN ('nest-p1', 'nest-p2') ORDER BY 1;
+
+-- the inbox is read and written with the types the extension gave it: a
+-- column whose type was changed is refused, not read as something else
+BEGIN;
+ALTER TABLE stream_inbox ALTER COLUMN snap_status TYPE text;
+SELECT pg_temp.send(pg_temp.ev('nest-p3', 'stream_resumed', 'nest-1', '2025-01-01T00:00:40Z'));
+ROLLBACK;
+BEGIN;
+ALTER TABLE stream_inbox ALTER COLUMN payload TYPE json;
+SELECT pg_temp.send(pg_temp.ev('nest-p3', 'stream_resumed', 'nest-1', '2025-01-01T00:00:40Z'));
+ROLLBACK;
+-- with the types restored (rolled back) the same event applies
+SELECT pg_temp.brief(pg_temp.send(pg_temp.ev('nest-p3', 'stream_resumed', 'nest-1', '2025-01-01T00:00:40Z')));
+
+---------------------------------------------------------------------------
 -- 6. What was stored for failed deliveries: nothing
 ---------------------------------------------------------------------------
 SELECT count(*) AS kept_from_errors FROM stream_inbox WHERE event_id IN ('c-5', 'k-3', 't-x', 'z-3', 'z-4');

@@ -26,6 +26,7 @@
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/numeric.h"
+#include "utils/syscache.h"
 #include "utils/timestamp.h"
 #include "utils/typcache.h"
 #include "utils/uuid.h"
@@ -42,8 +43,25 @@ static const char *const inbox_col_names[IC_NCOLS] = {
 	"ledger_mark_at", "first_ledger_event", "received_at"
 };
 
+/* what the library reads and writes in each column (InvalidOid: stream_status) */
+static const Oid inbox_col_types[IC_NCOLS] = {
+	TEXTOID, VARCHAROID, VARCHAROID, VARCHAROID, UUIDOID,
+	TEXTOID, TIMESTAMPOID, INT8OID, INT8OID, JSONBOID,
+	VARCHAROID, TEXTOID, TEXTOID, TEXTOID, InvalidOid,
+	NUMERICOID, NUMERICOID, NUMERICOID, TIMESTAMPOID, INT8OID,
+	TIMESTAMPOID, INT8OID, TIMESTAMPOID
+};
+
+bool
+sp_type_fits(Oid have, Oid want)
+{
+	/* text and varchar are one representation */
+	return have == want ||
+		((have == TEXTOID || have == VARCHAROID) && (want == TEXTOID || want == VARCHAROID));
+}
+
 void
-sp_inbox_row_init(sp_inbox_row *row, TupleDesc tupdesc)
+sp_inbox_row_init(sp_inbox_row *row, TupleDesc tupdesc, Oid nsp)
 {
 	row->tupdesc = tupdesc;
 	row->values = palloc0(sizeof(Datum) * tupdesc->natts);
@@ -67,6 +85,21 @@ sp_inbox_row_init(sp_inbox_row *row, TupleDesc tupdesc)
 					(errcode(ERRCODE_INVALID_COLUMN_REFERENCE),
 					 errmsg("stream_inbox has no column \"%s\"", inbox_col_names[c]),
 					 errhint("ALTER EXTENSION streampay UPDATE brings the inbox to this library's version.")));
+		{
+			/* values of these types are written and read as such: a column
+			 * whose type was changed would be read as garbage */
+			Oid			have = TupleDescAttr(tupdesc, row->col[c])->atttypid;
+			Oid			want = OidIsValid(inbox_col_types[c]) ? inbox_col_types[c]
+				: GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid,
+								   CStringGetDatum("stream_status"), ObjectIdGetDatum(nsp));
+
+			if (!sp_type_fits(have, want))
+				ereport(ERROR,
+						(errcode(ERRCODE_DATATYPE_MISMATCH),
+						 errmsg("stream_inbox column \"%s\" has type %s, not %s",
+								inbox_col_names[c], format_type_be(have), format_type_be(want)),
+						 errhint("Webhook ingestion reads and writes the inbox as the extension created it; restore the column's type.")));
+		}
 	}
 }
 
@@ -331,6 +364,7 @@ sp_apply_event(Oid nsp, sp_inbox_row *ev)
 	bool		mark_null = true;
 	Datum		first_row = (Datum) 0;
 	bool		first_row_null = true;
+	uint64		watch = 0;
 	int64		watched_first;
 	int64		watched_last;
 
@@ -359,7 +393,7 @@ sp_apply_event(Oid nsp, sp_inbox_row *ev)
 
 	/* which ledger rows the write appends (none seen on a Citus coordinator) */
 	if (!stream_null)
-		sp_ledger_watch(stream_id);
+		watch = sp_ledger_watch(stream_id);
 	if (strcmp(type, "stream_created") == 0)
 	{
 		/* the stream was created on chain at occurredAt */
@@ -508,7 +542,7 @@ sp_apply_event(Oid nsp, sp_inbox_row *ev)
 	 * the stream's last ledger row, and the first this event wrote (if
 	 * any): the rows the write appended, else read from the ledger
 	 */
-	if (!stream_null && sp_ledger_watched(&watched_first, &watched_last) > 0)
+	if (!stream_null && sp_ledger_watched(watch, &watched_first, &watched_last) > 0)
 	{
 		mark = Int64GetDatum(watched_last);
 		mark_null = false;
@@ -642,7 +676,7 @@ streampay_apply_event(PG_FUNCTION_ARGS)
 	ItemPointerSetInvalid(&tuple.t_self);
 	tuple.t_tableOid = InvalidOid;
 	tuple.t_data = rec;
-	sp_inbox_row_init(&row, tupdesc);
+	sp_inbox_row_init(&row, tupdesc, get_func_namespace(fcinfo->flinfo->fn_oid));
 	heap_deform_tuple(&tuple, tupdesc, row.values, row.nulls);
 
 	if (SPI_connect() != SPI_OK_CONNECT)

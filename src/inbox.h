@@ -56,8 +56,15 @@ typedef struct sp_inbox_row
 #define INBOX_NULL(r, c)	((r)->nulls[(r)->col[c]])
 #define INBOX_GET(r, c)		((r)->values[(r)->col[c]])
 
-/* An all-NULL row of 'tupdesc' (stream_inbox's row type); 42P10 if a column is missing. */
-extern void sp_inbox_row_init(sp_inbox_row *row, TupleDesc tupdesc);
+/*
+ * An all-NULL row of 'tupdesc' (stream_inbox's row type, schema nsp);
+ * 42P10 if a column is missing, 42804 if its type is not the one the
+ * library reads and writes.
+ */
+extern void sp_inbox_row_init(sp_inbox_row *row, TupleDesc tupdesc, Oid nsp);
+
+/* Is a column of type 'have' read and written as 'want' (text = varchar)? */
+extern bool sp_type_fits(Oid have, Oid want);
 extern void sp_inbox_set(sp_inbox_row *row, sp_inbox_col c, Datum value);
 extern void sp_inbox_set_null(sp_inbox_row *row, sp_inbox_col c);
 extern void sp_inbox_set_text(sp_inbox_row *row, sp_inbox_col c, const char *value);
@@ -66,11 +73,12 @@ extern void sp_inbox_set_text(sp_inbox_row *row, sp_inbox_col c, const char *val
  * The first row of table relname (schema nsp) that index indexname (NULL:
  * the primary key) finds for keys[] on its first nkeys columns, scanning in
  * direction dir, as a new statement would see it; copies of its columns
- * cols[] into values/nulls.  false when there is none (probe.c).
+ * cols[], which must have types types[], into values/nulls.  false when
+ * there is none (probe.c).
  */
 extern bool sp_probe(Oid nsp, const char *relname, const char *indexname, int nkeys,
 					 const Datum *keys, ScanDirection dir, int ncols, const char *const *cols,
-					 Datum *values, bool *nulls);
+					 const Oid *types, Datum *values, bool *nulls);
 
 /* INSERT the row into stream_inbox (the caller is connected to SPI). */
 extern void sp_inbox_insert(Oid nsp, sp_inbox_row *row);

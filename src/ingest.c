@@ -284,6 +284,10 @@ ingest(Oid nsp, text *payload, SpWebhookEvent *e)
 	answer		ans;
 	Jsonb	   *seen = NULL;
 
+	/* the inbox as the library reads and writes it, before any read of it */
+	inbox_desc = lookup_rowtype_tupdesc_copy(inbox_type, -1);
+	sp_inbox_row_init(&row, inbox_desc, nsp);
+
 	/* 3. replay: a concurrent duplicate waits for the first, then finds it here */
 	advisory_lock(LOCK_CLASS_EVENT, e->event_id);
 	{
@@ -300,13 +304,15 @@ ingest(Oid nsp, text *payload, SpWebhookEvent *e)
 		if (direct)
 		{
 			static const char *const inbox_cols[] = {"payload"};
+			static const Oid inbox_types[] = {JSONBOID};
 			static const char *const ledger_cols[] = {"payload_digest"};
+			static const Oid ledger_types[] = {BYTEAOID};
 
 			if (sp_probe(nsp, "stream_inbox", "stream_inbox_pkey", 1, a, ForwardScanDirection,
-						 1, inbox_cols, v, nl))
+						 1, inbox_cols, inbox_types, v, nl))
 				seen = DatumGetJsonbP(v[0]);
 			else if (sp_probe(nsp, "stream_events", "stream_events_external_event_id_key", 1, a,
-							  ForwardScanDirection, 1, ledger_cols, v, nl))
+							  ForwardScanDirection, 1, ledger_cols, ledger_types, v, nl))
 			{
 				in_ledger = true;
 				digest = v[0];
@@ -408,13 +414,15 @@ ingest(Oid nsp, text *payload, SpWebhookEvent *e)
 		{
 			static const char *const stream_cols[] = {"chain_id", "settled_amount",
 			"chain_stream_id", "contract_address"};
+			static const Oid stream_types[] = {VARCHAROID, NUMERICOID, VARCHAROID, VARCHAROID};
 			static const char *const inbox_cols[] = {"occurred_at", "chain_ledger",
 			"chain_event_index", "event_id"};
+			static const Oid inbox_types[] = {TIMESTAMPOID, INT8OID, INT8OID, TEXTOID};
 			Datum		v[4];
 			bool		nl[4];
 
 			probed = sp_probe(nsp, "streams", NULL, 1, &derived, ForwardScanDirection,
-							  4, stream_cols, v, nl) &&
+							  4, stream_cols, stream_types, v, nl) &&
 				!nl[2] && strcmp(TextDatumGetCString(v[2]), e->chain_stream_id) == 0 &&
 				(e->contract_address == NULL ? nl[3]
 				 : !nl[3] && strcmp(TextDatumGetCString(v[3]), e->contract_address) == 0);
@@ -425,7 +433,7 @@ ingest(Oid nsp, text *payload, SpWebhookEvent *e)
 				settled_before_null = nl[1];
 				/* the stream's newest event: the last in the inbox's chain order */
 				have_last = sp_probe(nsp, "stream_inbox", "stream_inbox_order_idx", 1, &derived,
-									 BackwardScanDirection, 4, inbox_cols, v, nl);
+									 BackwardScanDirection, 4, inbox_cols, inbox_types, v, nl);
 				if (have_last)
 				{
 					last.at = DatumGetTimestamp(v[0]);
@@ -555,8 +563,6 @@ ingest(Oid nsp, text *payload, SpWebhookEvent *e)
 	}
 
 	/* 5. keep it, and apply it at its chain position */
-	inbox_desc = lookup_rowtype_tupdesc_copy(inbox_type, -1);
-	sp_inbox_row_init(&row, inbox_desc);
 	sp_inbox_set_text(&row, IC_EVENT_ID, e->event_id);
 	sp_inbox_set_text(&row, IC_CHAIN_ID, e->chain_id);
 	sp_inbox_set_text(&row, IC_CONTRACT, e->contract_address);
@@ -627,9 +633,10 @@ ingest(Oid nsp, text *payload, SpWebhookEvent *e)
 			Datum		v[1];
 			bool		nl[1];
 			static const char *const cols[] = {"event_id"};
+			static const Oid types[] = {TEXTOID};
 
 			newest = !sp_probe(nsp, "stream_inbox", "stream_inbox_unresolved_idx", 1, a,
-							   ForwardScanDirection, 1, cols, v, nl);
+							   ForwardScanDirection, 1, cols, types, v, nl);
 		}
 		else
 		{

@@ -487,23 +487,33 @@ writer_open(LedgerWriter *w, MemoryContext cxt, Oid target, Oid source)
 static struct
 {
 	bool		on;
+	uint64		generation;		/* of the watch in force */
 	pg_uuid_t	stream;
 	uint64		rows;
 	int64		first;
 	int64		last;
 }			watch;
 
-void
+uint64
 sp_ledger_watch(Datum stream_id)
 {
 	watch.on = true;
+	watch.generation++;
 	memcpy(watch.stream.data, DatumGetUUIDP(stream_id)->data, UUID_LEN);
 	watch.rows = 0;
+	return watch.generation;
 }
 
+/*
+ * 0 also when another watch began since 'generation' (a delivery made by a
+ * trigger of the watched write): its rows are not known then, and the
+ * caller reads the ledger.
+ */
 uint64
-sp_ledger_watched(int64 *first, int64 *last)
+sp_ledger_watched(uint64 generation, int64 *first, int64 *last)
 {
+	if (watch.generation != generation)
+		return 0;
 	watch.on = false;
 	*first = watch.first;
 	*last = watch.last;

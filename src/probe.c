@@ -21,6 +21,7 @@
 #include "access/tableam.h"
 #include "access/xact.h"
 #include "executor/tuptable.h"
+#include "utils/builtins.h"
 #include "utils/datum.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
@@ -43,7 +44,8 @@ relation_in(Oid nsp, const char *name)
 
 bool
 sp_probe(Oid nsp, const char *relname, const char *indexname, int nkeys, const Datum *keys,
-		 ScanDirection dir, int ncols, const char *const *cols, Datum *values, bool *nulls)
+		 ScanDirection dir, int ncols, const char *const *cols, const Oid *types,
+		 Datum *values, bool *nulls)
 {
 	Relation	heap = table_open(relation_in(nsp, relname), AccessShareLock);
 	Oid			indexid = indexname ? relation_in(nsp, indexname) : sp_primary_key_index(heap);
@@ -91,6 +93,12 @@ sp_probe(Oid nsp, const char *relname, const char *indexname, int nkeys, const D
 			if (attnum == InvalidAttrNumber)
 				elog(ERROR, "relation \"%s\" has no column \"%s\"", relname, cols[c]);
 			att = TupleDescAttr(RelationGetDescr(heap), attnum - 1);
+			if (!sp_type_fits(att->atttypid, types[c]))
+				ereport(ERROR,
+						(errcode(ERRCODE_DATATYPE_MISMATCH),
+						 errmsg("%s column \"%s\" has type %s, not %s", relname, cols[c],
+								format_type_be(att->atttypid), format_type_be(types[c])),
+						 errhint("Webhook ingestion reads the tables as the extension created them; restore the column's type.")));
 			values[c] = slot_getattr(slot, attnum, &nulls[c]);
 			if (!nulls[c])
 				values[c] = datumCopy(values[c], att->attbyval, att->attlen);

@@ -158,11 +158,12 @@ extern bool sp_canonical_uuid_text(const char *s);
 extern void sp_sha256(const char *data, size_t len, uint8 *out);
 
 /*
- * Watch the ledger rows appended for stream_id from now on; how many there
- * were, the first's and the last's event_id (ledger.c).
+ * Watch the ledger rows appended for stream_id from now on (the watch's
+ * generation); how many there were, the first's and the last's event_id,
+ * or 0 when another watch has begun since (ledger.c).
  */
-extern void sp_ledger_watch(Datum stream_id);
-extern uint64 sp_ledger_watched(int64 *first, int64 *last);
+extern uint64 sp_ledger_watch(Datum stream_id);
+extern uint64 sp_ledger_watched(uint64 generation, int64 *first, int64 *last);
 
 /* NOTIFY streampay_events about ledger row event_id (ledger.c). */
 extern void sp_announce(int64 event_id, Datum stream_id, const char *event_type,
