@@ -167,30 +167,26 @@ utc_zone(void)
 }
 
 /*
- * timezone('UTC', value::timestamptz) with TimeZone = 'UTC': timestamptz_in
- * itself, with the session's zone swapped for UTC while it runs (it reads
- * the zone only for a time without an offset).  Its invalid_datetime_format
- * and datetime_field_overflow errors become 22023 with its message as
- * DETAIL, as the PL/pgSQL's EXCEPTION clause made them; any other error
- * (time zone displacement out of range, say) goes out as it is.
- * timestamptz_in holds nothing but memory, so catching its error without a
- * subtransaction leaves nothing behind.
+ * A type's input function on value, run in time zone zone (NULL: the
+ * session's): the datum, or NULL and *message when the input raised code_a
+ * or code_b; any other error goes out as it is.  Used for timestamptz_in
+ * and jsonb_in only, which hold nothing but memory, so catching their
+ * errors without a subtransaction leaves nothing behind.
  */
-static void
-time_in_utc(const char *value, const char *field, const char *event_id, Timestamp *result)
+static bool
+input_or_message(PGFunction input, const char *value, pg_tz *zone, int code_a, int code_b,
+				 Datum *result, char **message)
 {
-	pg_tz	   *utc = utc_zone();
 	pg_tz	   *saved = session_timezone;
 	MemoryContext cxt = CurrentMemoryContext;
 	ErrorData  *volatile edata = NULL;
 
 	PG_TRY();
 	{
-		session_timezone = utc;
-		*result = DatumGetTimestampTz(DirectFunctionCall3(timestamptz_in,
-														  CStringGetDatum(value),
-														  ObjectIdGetDatum(InvalidOid),
-														  Int32GetDatum(-1)));
+		if (zone != NULL)
+			session_timezone = zone;
+		*result = DirectFunctionCall3(input, CStringGetDatum(value),
+									  ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
 		session_timezone = saved;
 	}
 	PG_CATCH();
@@ -198,20 +194,41 @@ time_in_utc(const char *value, const char *field, const char *event_id, Timestam
 		int			code = geterrcode();
 
 		session_timezone = saved;
-		if (code != ERRCODE_INVALID_DATETIME_FORMAT && code != ERRCODE_DATETIME_FIELD_OVERFLOW)
+		if (code != code_a && code != code_b)
 			PG_RE_THROW();
 		MemoryContextSwitchTo(cxt);
 		edata = CopyErrorData();
 		FlushErrorState();
 	}
 	PG_END_TRY();
+	if (edata == NULL)
+		return true;
+	*message = edata->message;
+	return false;
+}
 
-	if (edata != NULL)
+/*
+ * timezone('UTC', value::timestamptz) with TimeZone = 'UTC': timestamptz_in
+ * itself, with the session's zone swapped for UTC while it runs (it reads
+ * the zone only for a time without an offset).  Its invalid_datetime_format
+ * and datetime_field_overflow errors become 22023 with its message as
+ * DETAIL, as the PL/pgSQL's EXCEPTION clause made them; any other error
+ * (time zone displacement out of range, say) goes out as it is.
+ */
+static void
+time_in_utc(const char *value, const char *field, const char *event_id, Timestamp *result)
+{
+	Datum		t;
+	char	   *message;
+
+	if (!input_or_message(timestamptz_in, value, utc_zone(), ERRCODE_INVALID_DATETIME_FORMAT,
+						  ERRCODE_DATETIME_FIELD_OVERFLOW, &t, &message))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("webhook event %s has an invalid %s", nz(event_id), nz(field)),
-				 errdetail_internal("%s", edata->message)));
+				 errdetail_internal("%s", message)));
 	/* timezone('UTC', t) of a finite timestamptz t is t: UTC's offset is 0 */
+	*result = DatumGetTimestampTz(t);
 }
 
 bool
@@ -331,40 +348,23 @@ streampay_event_position(PG_FUNCTION_ARGS)
  * payload::jsonb.  jsonb_in's invalid_text_representation and
  * untranslatable_character errors become the PL/pgSQL's own message with
  * the original one as DETAIL; others (a string too long for jsonb, say) go
- * out as they are.  jsonb_in holds nothing but memory, so no subtransaction
- * is needed to catch its error.
+ * out as they are.
  */
 static Jsonb *
 parse_payload(text *payload)
 {
 	char	   *json = text_to_cstring(payload);
-	MemoryContext cxt = CurrentMemoryContext;
-	Jsonb	   *volatile result = NULL;
-	ErrorData  *volatile edata = NULL;
+	Datum		j;
+	char	   *message;
 
-	PG_TRY();
-	{
-		result = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(json)));
-	}
-	PG_CATCH();
-	{
-		int			code = geterrcode();
-
-		if (code != ERRCODE_INVALID_TEXT_REPRESENTATION && code != ERRCODE_UNTRANSLATABLE_CHARACTER)
-			PG_RE_THROW();
-		MemoryContextSwitchTo(cxt);
-		edata = CopyErrorData();
-		FlushErrorState();
-	}
-	PG_END_TRY();
-
-	if (edata != NULL)
+	if (!input_or_message(jsonb_in, json, NULL, ERRCODE_INVALID_TEXT_REPRESENTATION,
+						  ERRCODE_UNTRANSLATABLE_CHARACTER, &j, &message))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
 				 errmsg("webhook payload is not valid JSON"),
-				 errdetail_internal("%s", edata->message)));
+				 errdetail_internal("%s", message)));
 	pfree(json);
-	return result;
+	return DatumGetJsonbP(j);
 }
 
 /* container->'key': the value, NULL when the key is absent */
