@@ -248,6 +248,23 @@ apply_or_park(Oid nsp, sp_inbox_row *ev)
 	PG_END_TRY();
 }
 
+/* the stream's settled amount now (NULL when there is no such stream) */
+static Datum
+settled_amount(Oid nsp, Datum stream_id, bool *isnull)
+{
+	static const Oid types[1] = {UUIDOID};
+	SPIPlanPtr	plan = sp_ingest_plan(nsp, PLAN_SETTLED,
+									  "SELECT s.settled_amount FROM @S@.streams s"
+									  " WHERE s.id OPERATOR(pg_catalog.=) $1", 1, types);
+	bool		n[1] = {false};
+
+	sp_run_plan(plan, &stream_id, n, 1, false, 1);
+	*isnull = true;
+	if (SPI_processed != 1)
+		return (Datum) 0;
+	return SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, isnull);
+}
+
 static void
 clear_delivery_settings(Oid streams)
 {
@@ -282,7 +299,6 @@ ingest(Oid nsp, text *payload, SpWebhookEvent *e)
 	TupleDesc	inbox_desc;
 	sp_inbox_row row;
 	answer		ans;
-	Jsonb	   *seen = NULL;
 
 	/* the inbox as the library reads and writes it, before any read of it */
 	inbox_desc = lookup_rowtype_tupdesc_copy(inbox_type, -1);
@@ -295,22 +311,30 @@ ingest(Oid nsp, text *payload, SpWebhookEvent *e)
 		SPIPlanPtr	plan;
 		Datum		v[2];
 		bool		nl[2];
+		Jsonb	   *seen = NULL;
+		Datum		seen_stream = (Datum) 0;
+		bool		seen_stream_null = true;
 		bool		in_ledger = false;
 		Datum		digest = (Datum) 0;
 		bool		digest_null = true;
+		bool		same;
 
 		a[0] = CStringGetTextDatum(e->event_id);
 		n[0] = false;
 		if (direct)
 		{
-			static const char *const inbox_cols[] = {"payload"};
-			static const Oid inbox_types[] = {JSONBOID};
+			static const char *const inbox_cols[] = {"payload", "stream_id"};
+			static const Oid inbox_types[] = {JSONBOID, UUIDOID};
 			static const char *const ledger_cols[] = {"payload_digest"};
 			static const Oid ledger_types[] = {BYTEAOID};
 
 			if (sp_probe(nsp, "stream_inbox", "stream_inbox_pkey", 1, a, ForwardScanDirection,
-						 1, inbox_cols, inbox_types, v, nl))
+						 2, inbox_cols, inbox_types, v, nl))
+			{
 				seen = DatumGetJsonbP(v[0]);
+				seen_stream = v[1];
+				seen_stream_null = nl[1];
+			}
 			else if (sp_probe(nsp, "stream_events", "stream_events_external_event_id_key", 1, a,
 							  ForwardScanDirection, 1, ledger_cols, ledger_types, v, nl))
 			{
@@ -326,12 +350,16 @@ ingest(Oid nsp, text *payload, SpWebhookEvent *e)
 			 * ledger a distributed one, which one query cannot join
 			 */
 			plan = sp_ingest_plan(nsp, PLAN_REPLAY,
-								  "SELECT i.payload FROM @S@.stream_inbox i"
+								  "SELECT i.payload, i.stream_id FROM @S@.stream_inbox i"
 								  " WHERE i.event_id OPERATOR(pg_catalog.=) $1", 1, types);
 			sp_run_plan(plan, a, n, 1, false, 0);
 			if (SPI_processed == 1)
+			{
 				seen = DatumGetJsonbP(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1,
 													&isnull));
+				seen_stream = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2,
+											&seen_stream_null);
+			}
 			else
 			{
 				plan = sp_ingest_plan(nsp, PLAN_REPLAY_LEDGER,
@@ -343,48 +371,43 @@ ingest(Oid nsp, text *payload, SpWebhookEvent *e)
 					digest = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &digest_null);
 			}
 		}
-		if (seen == NULL && in_ledger)
+		if (seen != NULL || in_ledger)
 		{
-			/* events ingested before 0.6.0 are known by the ledger and a digest of their bytes */
-			bool		same = false;
-
-			if (!digest_null && VARSIZE_ANY_EXHDR(DatumGetByteaPP(digest)) == 32)
+			/* a known event: the same JSON value is a duplicate */
+			if (seen != NULL)
+				same = DatumGetBool(DirectFunctionCall2(jsonb_eq, JsonbPGetDatum(seen),
+														JsonbPGetDatum(e->payload)));
+			else
 			{
-				uint8		mine_raw[32];
-				uint8		mine_canon[32];
-				char	   *raw = text_to_cstring(payload);
-				char	   *utf8 = pg_server_to_any(raw, strlen(raw), PG_UTF8);
-				const uint8 *stored = (const uint8 *) VARDATA_ANY(DatumGetByteaPP(digest));
+				/*
+				 * events ingested before 0.6.0 are known by the ledger and a
+				 * digest of their bytes, as sent or as jsonb text
+				 */
+				same = false;
+				if (!digest_null && VARSIZE_ANY_EXHDR(DatumGetByteaPP(digest)) == 32)
+				{
+					uint8		mine_raw[32];
+					uint8		mine_canon[32];
+					char	   *raw = text_to_cstring(payload);
+					char	   *utf8 = pg_server_to_any(raw, strlen(raw), PG_UTF8);
+					const uint8 *stored = (const uint8 *) VARDATA_ANY(DatumGetByteaPP(digest));
 
-				sp_sha256(utf8, strlen(utf8), mine_raw);
-				sp_payload_digest(e->payload, mine_canon);
-				same = memcmp(stored, mine_raw, 32) == 0 || memcmp(stored, mine_canon, 32) == 0;
+					sp_sha256(utf8, strlen(utf8), mine_raw);
+					sp_payload_digest(e->payload, mine_canon);
+					same = memcmp(stored, mine_raw, 32) == 0 || memcmp(stored, mine_canon, 32) == 0;
+				}
 			}
-			/* a digest that matches neither spelling: another payload */
-			seen = same ? e->payload
-				: DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum("{}")));
-		}
-		if (seen != NULL)
-		{
-			if (!DatumGetBool(DirectFunctionCall2(jsonb_eq, JsonbPGetDatum(seen),
-												  JsonbPGetDatum(e->payload))))
+			if (!same)
 				ereport(ERROR,
 						(errcode(ERRCODE_UNIQUE_VIOLATION),
 						 errmsg("webhook event %s was already ingested with a different payload", e->event_id),
 						 errhint("An event id identifies one event forever; send a new id for a new event.")));
-			plan = sp_ingest_plan(nsp, PLAN_DUPLICATE,
-								  "SELECT i.stream_id FROM @S@.stream_inbox i"
-								  " WHERE i.event_id OPERATOR(pg_catalog.=) $1", 1, types);
-			sp_run_plan(plan, a, n, 1, false, 0);
-			isnull = true;
-			if (SPI_processed == 1)
-				a[1] = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
 			ans.state = NULL;
 			pushJsonbValue(&ans.state, WJB_BEGIN_OBJECT, NULL);
 			answer_bool(&ans, "duplicate", true);
 			answer_text(&ans, "outcome", "duplicate");
 			answer_text(&ans, "eventId", e->event_id);
-			answer_text(&ans, "streamId", isnull ? e->chain_stream_id : uuid_text(a[1]));
+			answer_text(&ans, "streamId", seen_stream_null ? e->chain_stream_id : uuid_text(seen_stream));
 			answer_text(&ans, "chainStreamId", e->chain_stream_id);
 			return answer_end(&ans);
 		}
@@ -653,8 +676,6 @@ ingest(Oid nsp, text *payload, SpWebhookEvent *e)
 
 	if (newest)
 	{
-		static const Oid types_settled[1] = {UUIDOID};
-
 		if (created)
 		{
 			/* a creation's errors are the delivery's: nothing is parked for them */
@@ -665,18 +686,7 @@ ingest(Oid nsp, text *payload, SpWebhookEvent *e)
 		else
 		{
 			if (!probed)
-			{
-				SPIPlanPtr	plan = sp_ingest_plan(nsp, PLAN_SETTLED,
-												  "SELECT s.settled_amount FROM @S@.streams s"
-												  " WHERE s.id OPERATOR(pg_catalog.=) $1", 1, types_settled);
-
-				a[0] = stream_id;
-				n[0] = false;
-				sp_run_plan(plan, a, n, 1, false, 1);
-				if (SPI_processed == 1)
-					settled_before = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1,
-												   &settled_before_null);
-			}
+				settled_before = settled_amount(nsp, stream_id, &settled_before_null);
 			apply_or_park(nsp, &row);
 		}
 	}
@@ -759,20 +769,13 @@ ingest(Oid nsp, text *payload, SpWebhookEvent *e)
 		char	   *message;
 		const char *outcome;
 
-		plan = sp_ingest_plan(nsp, PLAN_SETTLED,
-							  "SELECT s.settled_amount FROM @S@.streams s"
-							  " WHERE s.id OPERATOR(pg_catalog.=) $1", 1, uuid_type);
-		a[0] = stream_id;
-		n[0] = false;
-		sp_run_plan(plan, a, n, 1, false, 1);
-		settled_before_null = true;
-		if (SPI_processed == 1)
-			settled_before = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1,
-										   &settled_before_null);
+		settled_before = settled_amount(nsp, stream_id, &settled_before_null);
 
 		plan = sp_ingest_plan(nsp, PLAN_REDERIVE,
 							  "SELECT r.rewound, r.reapplied, r.unparked"
 							  " FROM @S@.streampay_rederive($1, $2) r", 2, rederive_types);
+		a[0] = stream_id;
+		n[0] = false;
 		a[1] = HeapTupleGetDatum(heap_form_tuple(inbox_desc, row.values, row.nulls));
 		n[1] = false;
 		sp_run_plan(plan, a, n, 2, false, 0);
