@@ -59,3 +59,8 @@ dist:
 
 # the magic block carries the control file's version
 src/streampay.o: streampay.control
+
+# PGXS tracks no header dependencies (unless the server was configured with
+# --enable-depend): rebuild every object when a header changes, so a changed
+# struct or enum never meets an object compiled against the old one
+$(OBJS): $(wildcard src/*.h)
