@@ -41,6 +41,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/timestamp.h"
 #include "utils/typcache.h"
 
@@ -221,6 +222,14 @@ group_of(AccountState *st, AccountKey chain, AccountKey asset)
 	/* a new group */
 	if (st->ngroups == st->maxgroups)
 	{
+		/* about 2M groups; HashAgg would spill, this state lives in memory */
+		if ((Size) st->maxgroups * 2 * sizeof(AccountGroup) > MaxAllocSize)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("streampay_account_agg: more than %d (chain_id, asset) groups",
+							st->maxgroups),
+					 errdetail("The groups of one address are kept in one array of at most %zu bytes.",
+							   (Size) MaxAllocSize)));
 		st->maxgroups *= 2;
 		st->groups = repalloc(st->groups, st->maxgroups * sizeof(AccountGroup));
 	}

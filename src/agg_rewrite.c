@@ -127,7 +127,7 @@ rewrite_aggref(Aggref *agg, RewriteContext *cxt)
 	AttrNumber	resno = 0;
 
 	/* the plain form, over this query level's rows */
-	if (agg->agglevelsup != 0 || agg->aggdistinct != NIL || agg->aggorder != NIL ||
+	if (cxt->query == NULL || agg->agglevelsup != 0 || agg->aggdistinct != NIL || agg->aggorder != NIL ||
 		agg->aggdirectargs != NIL || agg->aggstar || agg->aggvariadic ||
 		agg->aggkind != AGGKIND_NORMAL || list_length(agg->args) != 2)
 		return;

@@ -184,6 +184,9 @@ streampay_sum_combine(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(1))
 	{
 		(void) sp_agg_context(fcinfo);
+		/* never a non-NULL state holding a NULL pointer */
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
 		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
 	}
 	other = (SumState *) PG_GETARG_POINTER(1);

