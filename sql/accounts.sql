@@ -124,10 +124,10 @@ CREATE FUNCTION pg_temp.account_by_rows(a text, t timestamp, c text) RETURNS SET
     SELECT ROW(chain_id, asset,
                COALESCE(sum(rate_per_second) FILTER (WHERE recipient = a AND status = 'active'), 0),
                COALESCE(sum(rate_per_second) FILTER (WHERE payer = a AND status = 'active'), 0),
-               COALESCE(sum(streampay_accrued(s, t)) FILTER (WHERE recipient = a), 0),
-               COALESCE(sum(streampay_accrued(s, t)) FILTER (WHERE payer = a), 0),
-               COALESCE(sum(streampay_claimable(s, t)) FILTER (WHERE recipient = a), 0),
-               COALESCE(sum(streampay_refundable(s, t)) FILTER (WHERE payer = a), 0),
+               COALESCE(sum(streampay_accrued(s, t)) FILTER (WHERE recipient = a), CASE WHEN t IS NOT NULL THEN 0 END),
+               COALESCE(sum(streampay_accrued(s, t)) FILTER (WHERE payer = a), CASE WHEN t IS NOT NULL THEN 0 END),
+               COALESCE(sum(streampay_claimable(s, t)) FILTER (WHERE recipient = a), CASE WHEN t IS NOT NULL THEN 0 END),
+               COALESCE(sum(streampay_refundable(s, t)) FILTER (WHERE payer = a), CASE WHEN t IS NOT NULL THEN 0 END),
                count(*) FILTER (WHERE recipient = a AND status = 'active'),
                count(*) FILTER (WHERE recipient = a AND status = 'paused'),
                count(*) FILTER (WHERE payer = a AND status = 'active'),
@@ -149,7 +149,8 @@ SELECT count(*) AS cases, sum(cardinality(by_fn)) AS account_rows,
 -- the two addresses the additions touch, in full
 SELECT * FROM streampay_account('0x' || lpad(to_hex(100), 40, '0'), '2025-01-05', 'eip155:1');
 SELECT * FROM streampay_account('0x' || lpad(to_hex(103), 40, '0'), '2025-01-05', 'eip155:10');
--- without a time: rates, counts and runs_dry_at, every money sum 0
+-- without a time: rates, counts and runs_dry_at; every money figure NULL
+-- (0.7.1; 0 before, which claimed that nothing had streamed)
 SELECT chain_id, asset, rate_out, accrued_out, refundable_out, active_out, runs_dry_at
   FROM streampay_account('0x' || lpad(to_hex(100), 40, '0'), NULL, 'eip155:1');
 -- an infinite time is refused, as by the per-row functions
