@@ -26,7 +26,7 @@ PG_CFLAGS = -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
 # explicit list: sql/ also holds the install script, which is not a test
 REGRESS = schema transitions accrual settlement rules functions timezone \
 	precision lookup validation ledger ingest privileges bad_input row_forms \
-	accounts chain_order aggregate_columns webhook_parse
+	accounts chain_order aggregate_columns webhook_parse collation
 REGRESS_OPTS = --load-extension=streampay
 
 # race tests: test/specs/*.spec, expected output in test/expected

@@ -16,11 +16,13 @@
  * is the same 22003 error as the sum aggregates').  The groups are kept
  * here, compared byte for byte (hashed when there are many), instead of a
  * HashAgg that hashes and compares both strings through the collation for
- * every row; the address is compared with payer and recipient the same
- * way.  Byte equality is what = and GROUP BY do under a deterministic
- * collation, the only kind a database default (the columns' collation)
- * can be; a nondeterministic one is refused.  streampay_account unnests the array and
- * sorts it.
+ * every row: byte equality is what GROUP BY on the columns does, since
+ * their collation, the database default, is deterministic.  The address
+ * is compared with payer and recipient the same way, unless the call's
+ * collation is nondeterministic (an address given COLLATE a case-
+ * insensitive ICU collation): then through that collation, as 0.6.0's
+ * SQL compared it (0.7.0 refused one).  streampay_account unnests the
+ * array and sorts it.
  *
  * A field is NULL where the aggregate it replaces was: a sum over no rows,
  * every money sum when as_of is NULL, runs_dry_at when no active outgoing
@@ -88,6 +90,8 @@ typedef struct AccountState
 	int		   *slots;			/* group index, -1 empty; NULL while few */
 	int			nslots;			/* a power of 2, above twice ngroups */
 	int			last;			/* the previous row's group */
+	Oid			addr_coll;		/* nondeterministic: compare the address
+								 * through it; else InvalidOid, bytes */
 } AccountState;
 
 /* The fields of streampay_account_totals, in order. */
@@ -254,11 +258,15 @@ account_state(FunctionCallInfo fcinfo)
 
 	if (!PG_ARGISNULL(0))
 		return (AccountState *) PG_GETARG_POINTER(0);
-	if (!OidIsValid(PG_GET_COLLATION()) || !get_collation_isdeterministic(PG_GET_COLLATION()))
+	/* what texteq says when arguments of different collations meet */
+	if (!OidIsValid(PG_GET_COLLATION()))
 		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("streampay_account_agg needs a deterministic collation to compare addresses, chain ids and assets")));
+				(errcode(ERRCODE_INDETERMINATE_COLLATION),
+				 errmsg("could not determine which collation to use for streampay_account_agg's address comparison"),
+				 errhint("Use the COLLATE clause to set the collation explicitly.")));
 	st = MemoryContextAllocZero(cxt, sizeof(AccountState));
+	if (!get_collation_isdeterministic(PG_GET_COLLATION()))
+		st->addr_coll = PG_GET_COLLATION();
 	st->cxt = cxt;
 	st->maxgroups = 4;
 	st->groups = MemoryContextAlloc(cxt, st->maxgroups * sizeof(AccountGroup));
@@ -266,11 +274,24 @@ account_state(FunctionCallInfo fcinfo)
 	return st;
 }
 
+/* Is argument argno (payer or recipient) the address, argument 1? */
+static bool
+address_is(const AccountState *st, FunctionCallInfo fcinfo, int argno)
+{
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(argno))
+		return false;
+	if (OidIsValid(st->addr_coll))
+		return DatumGetBool(DirectFunctionCall2Coll(texteq, st->addr_coll,
+													PG_GETARG_DATUM(1),
+													PG_GETARG_DATUM(argno)));
+	return key_eq(key_arg(fcinfo, argno), key_arg(fcinfo, 1));
+}
+
 /*
  * Arguments: state, address, payer, recipient, chain_id, asset, the eight
  * columns sp_stream_from_columns reads, as_of.  A stream is incoming when
- * the address is its recipient, outgoing when it is its payer, compared
- * byte for byte as the group keys are.  A stream from an address to itself
+ * the address is its recipient, outgoing when it is its payer (address_is).
+ * A stream from an address to itself
  * (the triggers refuse one; a table loaded without them may hold it)
  * counts on both sides, as it did when the two sides were read separately.
  */
@@ -279,9 +300,8 @@ Datum
 streampay_account_transfn(PG_FUNCTION_ARGS)
 {
 	AccountState *st = account_state(fcinfo);
-	AccountKey	address = key_arg(fcinfo, 1);
-	bool		outgoing = address.len >= 0 && key_eq(key_arg(fcinfo, 2), address);
-	bool		incoming = address.len >= 0 && key_eq(key_arg(fcinfo, 3), address);
+	bool		outgoing = address_is(st, fcinfo, 2);
+	bool		incoming = address_is(st, fcinfo, 3);
 	bool		has_time = !PG_ARGISNULL(14);
 	sp_time		t = 0;
 	sp_balances b = {0};
