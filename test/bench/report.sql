@@ -133,6 +133,8 @@ WITH w5 AS (
      bench.median('w7', 'notify_on') / bench.median('w7', 'notify_off'), 'report', NULL, NULL::float8),
     ('7g', 'whole table: row form (a subquery''s row; a session''s first statement) time / streampay_sum_accrued time',
      bench.median('w7', 'streampay_row_form') / bench.median('w7', 'streampay'), 'report', NULL, NULL::float8),
+    ('7h', 'whole table: streampay_sum_accrued time / numeric sum(settled_amount), the same columns deformed (7b over equal scans)',
+     bench.median('w7', 'streampay') / bench.median('w7', 'column_sum'), 'report', NULL, NULL::float8),
     ('8a', 'webhooks, one stream: streampay_ingest in chain order time / the 0.5.0 streampay_ingest',
      bench.median('w8a', 'streampay') / bench.median('w8a', 'ingest_050'), '<=', 1.1, NULL::float8),
     ('8b', 'webhooks, many streams: streampay_ingest in chain order time / the 0.5.0 streampay_ingest',

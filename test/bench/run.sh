@@ -185,7 +185,8 @@ report() {
 		echo "  off) until exactly that many name it; both its plan and the fetch limit's read"
 		echo "  streams_payer_idx and streams_recipient_idx.  Since 0.6.0 \`streampay\` runs on the"
 		echo "  row's columns (the planner hook; the warm-up repetition loads the library) and"
-		echo "  \`column_scan\` (the scan deforming those columns) is its limit; \`streampay_row_form\`"
+		echo "  \`column_scan\` (the scan deforming those columns) is its limit, and \`column_sum\`,"
+		echo "  the numeric sum() of settled_amount, is 7b's sum over the same columns; \`streampay_row_form\`"
 		echo "  is the aggregate over a subquery's row, which keeps the row form, as the first"
 		echo "  statement of a session without the library preloaded does.  \`notify_on\` / \`notify_off\`: pause then"
 		echo "  resume of every active stream as installed, at the transaction time, rolled back"
@@ -691,7 +692,7 @@ SQL
 		[whole_row_scan]=$W7_SERIAL [streampay_parallel]=$W7_PARALLEL
 		[group_recipient]=$W7_SERIAL [group_recipient_hand]=$W7_SERIAL
 		[account]=$W7_SERIAL [account_fetch_limit]=$W7_SERIAL
-		[column_scan]=$W7_SERIAL [streampay_row_form]=$W7_SERIAL)
+		[column_scan]=$W7_SERIAL [column_sum]=$W7_SERIAL [streampay_row_form]=$W7_SERIAL)
 	READ_WARM=([account]=1 [account_fetch_limit]=1)
 	READ_ROWS=([account]=$ACC_N [account_fetch_limit]=$ACC_N)
 	# whole_row_scan: the scan plus building the row value the aggregate
@@ -701,7 +702,8 @@ SQL
 	# Since 0.6.0 a planner hook gives the aggregate over a table row the
 	# columns instead (src/agg_rewrite.c): its limit is column_scan, the scan
 	# deforming the columns it reads (settled_amount is column 16) with the
-	# cheapest aggregate.  streampay_row_form is the aggregate over a
+	# cheapest aggregate, and column_sum the numeric sum() of that column
+	# (what 7b compares, over the same columns).  streampay_row_form is the aggregate over a
 	# subquery's row, which keeps the row form: what the first statement of
 	# a session gets before the library is loaded.
 	read_workload w7 "$ROWS" "" \
@@ -715,6 +717,7 @@ SQL
 		"account=$W7_ACCOUNT" \
 		"account_fetch_limit=$W7_FETCH" \
 		"column_scan=SELECT count(s.settled_amount) FROM public.streams s" \
+		"column_sum=SELECT sum(s.settled_amount) FROM public.streams s" \
 		"streampay_row_form=SELECT public.streampay_sum_accrued(s, timestamp '$T') FROM (SELECT * FROM public.streams OFFSET 0) s"
 	READ_PRE=() READ_ROWS=() READ_WARM=()
 
