@@ -291,9 +291,9 @@ address_is(const AccountState *st, FunctionCallInfo fcinfo, int argno)
  * Arguments: state, address, payer, recipient, chain_id, asset, the eight
  * columns sp_stream_from_columns reads, as_of.  A stream is incoming when
  * the address is its recipient, outgoing when it is its payer (address_is).
- * A stream from an address to itself
- * (the triggers refuse one; a table loaded without them may hold it)
- * counts on both sides, as it did when the two sides were read separately.
+ * A stream from an address to itself (the triggers refuse one; a table
+ * loaded without them may hold it) counts on both sides, as it did when
+ * the two sides were read separately.
  */
 PG_FUNCTION_INFO_V1(streampay_account_transfn);
 Datum
