@@ -6,7 +6,7 @@ MODULE_big = streampay
 DATA = sql/streampay--0.1.0.sql sql/streampay--0.1.0--0.2.0.sql \
 	sql/streampay--0.2.0--0.3.0.sql sql/streampay--0.3.0--0.4.0.sql sql/streampay--0.4.0--0.5.0.sql \
 	sql/streampay--0.5.0--0.6.0.sql sql/streampay--0.6.0--0.7.0.sql \
-	sql/streampay--0.7.0--0.7.1.sql
+	sql/streampay--0.7.0--0.7.1.sql sql/streampay--0.7.1--0.7.2.sql
 
 # pure core (no PostgreSQL headers) and the fmgr/trigger glue
 CORE_OBJS = src/fixed.o src/accrual.o src/status.o src/transition.o \

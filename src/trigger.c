@@ -22,7 +22,6 @@
 #include "utils/rel.h"
 #include "utils/timestamp.h"
 
-#include "citus.h"
 #include "errors.h"
 #include "stream_row.h"
 #include "streampay.h"
@@ -94,37 +93,31 @@ column_equal(TupleDesc desc, AttrNumber attnum, const Datum *ov, const bool *on,
 }
 
 /*
- * The transaction time an INSERT's defaults were computed at.  On one node
- * that is this transaction's start.  On a Citus shard the coordinator
- * evaluated the defaults (now() for last_settled_at, created_at and
- * updated_at) in its own transaction, which started earlier than the
- * worker's: a row whose three columns hold one value is such a row, and
- * that value is the coordinator's transaction time; a webhook's
- * stream_created gives created_at the event's time, so there the other two
- * decide.  (A row streampay stored never has last_settled_at = created_at =
- * updated_at with a start before them and nothing settled: inserting it
- * moved last_settled_at to start_time.  So a restore, which writes stored
- * rows back, is never mistaken for defaults.)
+ * The transaction time an INSERT's defaults were computed at: this
+ * transaction's start, or, for a row whose last_settled_at, created_at and
+ * updated_at hold one value, that value.  The second reading exists for
+ * Citus: there the coordinator evaluates the defaults (now()) in its own
+ * transaction, which started before the shard's, and a shard cannot tell
+ * a row given those values from a row given the defaults.  One node reads
+ * such a row the same way, so that a cluster and one node give the same
+ * answer on the same statement.  A webhook's stream_created sets
+ * created_at to the event's time, so there the other two decide.  (A row
+ * streampay stored never has last_settled_at = created_at = updated_at
+ * with a start before them and nothing settled: inserting it moved
+ * last_settled_at to start_time.  So a restore, which writes stored rows
+ * back, is never mistaken for defaults.)
  */
 static sp_time
-insert_time(Relation rel, const sp_attmap *map, const Datum *values, const bool *isnull,
+insert_time(const sp_attmap *map, const Datum *values, const bool *isnull,
 			const sp_stream *s)
 {
 	int			c = map->attnum[SP_COL_CREATED] - 1;
 	int			u = map->attnum[SP_COL_UPDATED] - 1;
-	Oid			logical;
-
 	bool		webhook = sp_event_source != NULL && strcmp(sp_event_source, "webhook") == 0;
 
-	/* a webhook's stream_created sets created_at to the event's time */
 	if (isnull[c] || isnull[u] ||
 		(!webhook && (sp_time) DatumGetTimestamp(values[c]) != s->last_settled) ||
-		(sp_time) DatumGetTimestamp(values[u]) != s->last_settled ||
-		!sp_citus_installed())
-		return sp_transaction_time();
-	logical = get_relname_relid("streams", RelationGetNamespace(rel));
-	if (!OidIsValid(logical) || logical == RelationGetRelid(rel) ||
-		sp_citus_shard_of(rel, logical) == 0)
+		(sp_time) DatumGetTimestamp(values[u]) != s->last_settled)
 		return sp_transaction_time();
 	return s->last_settled;
 }
@@ -149,7 +142,7 @@ on_insert(Relation rel, const sp_attmap *map, HeapTuple tuple)
 			(void) sp_check_finite(DatumGetTimestamp(values[map->attnum[c] - 1]),
 								   sp_col_names[c], id);
 
-	rule = sp_check_insert(&s, insert_time(rel, map, values, isnull, &s), &normalized);
+	rule = sp_check_insert(&s, insert_time(map, values, isnull, &s), &normalized);
 	if (rule != SP_OK)
 		sp_report_rule(rule, id, NULL, &s, NULL);
 	{
