@@ -21,6 +21,8 @@ OBJS = $(CORE_OBJS) $(GLUE_OBJS)
 # the version compiled into the module's magic block (pg_get_loaded_modules, 18+)
 EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" streampay.control)
 PG_CPPFLAGS = -Isrc -DSP_VERSION='"$(EXTVERSION)"'
+# -Wextra less two warnings PostgreSQL's own build (no -Wextra) never
+# meets: its headers' inline functions trip the first, {0} the second
 PG_CFLAGS = -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
 
 # explicit list: sql/ also holds the install script, which is not a test

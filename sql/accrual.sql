@@ -13,6 +13,23 @@ VALUES ('00000000-0000-0000-0000-000000000001', 'GB5IAA3JGAM2DXAUKWLQXBR5K5AENXE
 -- inserted with the defaults: accrues from start_time (last_settled_at moved back)
 SELECT last_settled_at, settled_amount FROM streams;
 
+-- the three bookkeeping times given one explicit value are read as the
+-- defaults too (0.7.2): on a Citus shard the coordinator's now() arrives as
+-- such values, and one node answers as a cluster does
+INSERT INTO streams (id, payer, recipient, rate_per_second, start_time, total_amount,
+                     last_settled_at, created_at, updated_at)
+VALUES ('00000000-0000-0000-0000-0000000000e1', 'GB5IAA3JGAM2DXAUKWLQXBR5K5AENXEBR64TQOVGQCRJQ2GQ3VV6ZCWS', 'GAOBB5P7YK6237WL22QBMMH7LU5K5SB3TBVLEDQE643RJJUOES5LKBSU', 1,
+        '2025-01-01', 1000000, '2025-01-05', '2025-01-05', '2025-01-05');
+-- neighbour: created_at differs, so last_settled_at is taken as given
+INSERT INTO streams (id, payer, recipient, rate_per_second, start_time, total_amount,
+                     last_settled_at, created_at, updated_at)
+VALUES ('00000000-0000-0000-0000-0000000000e2', 'GB5IAA3JGAM2DXAUKWLQXBR5K5AENXEBR64TQOVGQCRJQ2GQ3VV6ZCWS', 'GAOBB5P7YK6237WL22QBMMH7LU5K5SB3TBVLEDQE643RJJUOES5LKBSU', 1,
+        '2025-01-01', 1000000, '2025-01-05', '2025-01-04', '2025-01-05');
+SELECT id, last_settled_at, streampay_accrued(id, '2025-01-05 00:00:10') AS accrued
+  FROM streams WHERE id IN ('00000000-0000-0000-0000-0000000000e1', '00000000-0000-0000-0000-0000000000e2')
+ ORDER BY id;
+DELETE FROM streams WHERE id IN ('00000000-0000-0000-0000-0000000000e1', '00000000-0000-0000-0000-0000000000e2');
+
 SELECT t AS as_of,
        streampay_accrued('00000000-0000-0000-0000-000000000001', t) AS accrued,
        streampay_claimable('00000000-0000-0000-0000-000000000001', t) AS claimable,

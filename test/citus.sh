@@ -291,6 +291,22 @@ check "citus: a write helper called per row inside a query on the shards is refu
 	<<<"$(psql -X -h "$base" -p "$coord" -U postgres -c "SELECT streampay_pause(id, '2025-01-02') FROM streams" 2>&1)"
 check "citus: changing a stream's id is refused by Citus (0A000: the distribution column)" \
 	test "$(sqlstate "UPDATE streams SET id = gen_random_uuid() WHERE id = 'c5000000-0000-0000-0000-000000000002'")" = 0A000
+check "citus: the depletion index on a distributed streams is refused by Citus (circular dependencies)" \
+	grep -q 'circular dependencies between distributed objects' \
+	<<<"$(psql -X -h "$base" -p "$coord" -U postgres -c "CREATE INDEX streams_dry_idx ON streams (streampay_depletion_time(streams))" 2>&1)"
+# a multi-row INSERT ... SELECT that breaks a rule: streampay's message, Citus' XX000
+copy_err=$(psql -X -q -h "$base" -p "$coord" -U postgres -v VERBOSITY=verbose 2>&1 <<'SQL'
+INSERT INTO streams (id, payer, recipient, rate_per_second, start_time, total_amount)
+SELECT ('c5200000-0000-0000-0000-' || lpad(g::text, 12, '0'))::uuid,
+       'GB5IAA3JGAM2DXAUKWLQXBR5K5AENXEBR64TQOVGQCRJQ2GQ3VV6ZCWS', 'GB5IAA3JGAM2DXAUKWLQXBR5K5AENXEBR64TQOVGQCRJQ2GQ3VV6ZCWS',
+       1, '2025-01-01', 100
+  FROM generate_series(1, 3) g;
+SQL
+)
+copy_state=$(sed -n 's/^ERROR:  \([0-9A-Z]\{5\}\): .*/\1/p' <<<"$copy_err" | tail -n 1)
+grep -q 'payer and recipient must differ' <<<"$copy_err" || copy_state="$copy_state, not streampay's message"
+check "citus: a multi-row INSERT ... SELECT breaking a rule fails with streampay's message under XX000, and writes nothing" \
+	test "$copy_state" = XX000 -a "$(psqlv "$coord" -c "SELECT count(*) FROM streams WHERE id::text LIKE 'c52%'")" = 0
 # a table named like a shard of streams, owned by someone else, is no shard
 # (roles and grants are made on the coordinator, which gives them to every node)
 psqlp "$coord" -o /dev/null -c "CREATE ROLE sp_mallory LOGIN" -c "GRANT CREATE ON SCHEMA public TO sp_mallory" \

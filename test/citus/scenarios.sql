@@ -37,6 +37,21 @@ VALUES ('c2000000-0000-0000-0000-000000000001', 'GB5IAA3JGAM2DXAUKWLQXBR5K5AENXE
         'GAOBB5P7YK6237WL22QBMMH7LU5K5SB3TBVLEDQE643RJJUOES5LKBSU', 1, '2025-01-01', 1000000000);
 SELECT last_settled_at = start_time AS defaults_accrue_from_start, settled_amount
   FROM streams WHERE id = 'c2000000-0000-0000-0000-000000000001';
+-- three bookkeeping times given one explicit value: read as the defaults on
+-- one node and on a shard alike (0.7.2); the neighbour (created_at differs)
+-- is taken as given on both
+INSERT INTO streams (id, payer, recipient, rate_per_second, start_time, total_amount,
+                     last_settled_at, created_at, updated_at)
+VALUES ('c2000000-0000-0000-0000-000000000002', 'GB5IAA3JGAM2DXAUKWLQXBR5K5AENXEBR64TQOVGQCRJQ2GQ3VV6ZCWS',
+        'GAOBB5P7YK6237WL22QBMMH7LU5K5SB3TBVLEDQE643RJJUOES5LKBSU', 1, '2025-01-01', 1000000,
+        '2025-01-05', '2025-01-05', '2025-01-05'),
+       ('c2000000-0000-0000-0000-000000000003', 'GB5IAA3JGAM2DXAUKWLQXBR5K5AENXEBR64TQOVGQCRJQ2GQ3VV6ZCWS',
+        'GAOBB5P7YK6237WL22QBMMH7LU5K5SB3TBVLEDQE643RJJUOES5LKBSU', 1, '2025-01-01', 1000000,
+        '2025-01-05', '2025-01-04', '2025-01-05');
+SELECT id, last_settled_at, streampay_accrued(id, '2025-01-05 00:00:10') AS accrued
+  FROM streams WHERE id IN ('c2000000-0000-0000-0000-000000000002', 'c2000000-0000-0000-0000-000000000003')
+ ORDER BY id;
+DELETE FROM streams WHERE id IN ('c2000000-0000-0000-0000-000000000002', 'c2000000-0000-0000-0000-000000000003');
 SELECT count(*), sum(total_amount) FROM streams;
 
 -- 2. transitions through the write helpers, each at an explicit time

@@ -1,6 +1,7 @@
 --@ item 3
 --@ what a key kept in the legacy setting streampay.webhook_secret (ALTER SYSTEM + reload) is refused: streampay_ingest fails with 55000 and no message shows the key
 --@ absent whsec_legacy_XYZ
+--@ present still holds a key, which any role can read
 SELECT adv.mk(1);
 ALTER SYSTEM SET streampay.webhook_secret = 'whsec_legacy_XYZ';
 :ok 'ALTER SYSTEM SET streampay.webhook_secret'
@@ -17,5 +18,10 @@ SELECT streampay_verify_signature(:'payload', :'sig');
 \set VERBOSITY default
 :same 'nothing applied'
 --@ session main
+-- the update to 0.7.2 warns while a legacy key is set (without showing it)
+DROP EXTENSION streampay CASCADE;
+CREATE EXTENSION streampay VERSION '0.7.1';
+ALTER EXTENSION streampay UPDATE TO '0.7.2';
+:ok 'update to 0.7.2 with the key in the legacy setting'
 ALTER SYSTEM RESET streampay.webhook_secret;
 SELECT pg_reload_conf(), pg_sleep(0.5);
