@@ -35,14 +35,23 @@ SQL
 psql -X -At -d $walked -c "SELECT streampay_accrued('40000000-0000-0000-0000-000000000001', '2026-01-01')" > "$work/before"
 
 # webhook events ingested under 0.5.0, before the chain-ordered inbox (0.6.0)
+# (stream=ID hook ...: another chain stream than ...0002)
+created_data='{"payer":"GB5IAA3JGAM2DXAUKWLQXBR5K5AENXEBR64TQOVGQCRJQ2GQ3VV6ZCWS","recipient":"GAOBB5P7YK6237WL22QBMMH7LU5K5SB3TBVLEDQE643RJJUOES5LKBSU","ratePerSecond":"1","totalAmount":"1000","startTime":"2025-01-01T00:00:00Z"}'
+# (answer=EXPR hook ...: print EXPR of the answer r instead)
 hook() { # eventId eventType occurredAt [data]
-	local body="{\"eventId\":\"$1\",\"eventType\":\"$2\",\"streamId\":\"40000000-0000-0000-0000-000000000002\",\"occurredAt\":\"$3\"${4:+,\"data\":$4}}"
-	psql -X -At -v ON_ERROR_STOP=1 -d $walked -c "SELECT coalesce(r->>'outcome', CASE WHEN (r->>'duplicate')::boolean THEN 'duplicate' ELSE 'applied' END) || coalesce(' ' || (r->>'reason'), '') FROM streampay_ingest('$body', streampay_sign('$body', 'whsec_upgrade')) r"
+	local body="{\"eventId\":\"$1\",\"eventType\":\"$2\",\"streamId\":\"${stream:-40000000-0000-0000-0000-000000000002}\",\"occurredAt\":\"$3\"${4:+,\"data\":$4}}"
+	psql -X -At -v ON_ERROR_STOP=1 -d $walked -c "SELECT ${answer:-coalesce(r->>'outcome', CASE WHEN (r->>'duplicate')::boolean THEN 'duplicate' ELSE 'applied' END) || coalesce(' ' || (r->>'reason'), '')} FROM streampay_ingest('$body', streampay_sign('$body', 'whsec_upgrade')) r"
+}
+parked() { # the parked events, one line each
+	psql -X -At -v ON_ERROR_STOP=1 -d $walked -c "SELECT event_id || ' ' || reason FROM streampay_parked ORDER BY event_id"
 }
 # walk each update script in turn
 for v in $(echo "$versions" | tail -n +2); do
 	if [ "$v" = 0.6.0 ]; then
+		# LOAD: on 15, ALTER SYSTEM knows streampay's settings only once the
+		# library is loaded in the session (16+ take unknown custom settings)
 		psql_q -d $walked >/dev/null <<'SQL'
+LOAD 'streampay';
 DO $$ BEGIN
   EXECUTE format('COPY (VALUES (%L)) TO PROGRAM %L', 'whsec_upgrade',
                  'rm -f streampay_upgrade.key && umask 077 && cat > streampay_upgrade.key');
@@ -51,10 +60,16 @@ ALTER SYSTEM SET streampay.webhook_secret_file = 'streampay_upgrade.key';
 SELECT pg_reload_conf();
 SELECT pg_sleep(0.5);
 SQL
-		hook u-1 stream_created 2025-01-01T00:00:00Z '{"payer":"GB5IAA3JGAM2DXAUKWLQXBR5K5AENXEBR64TQOVGQCRJQ2GQ3VV6ZCWS","recipient":"GAOBB5P7YK6237WL22QBMMH7LU5K5SB3TBVLEDQE643RJJUOES5LKBSU","ratePerSecond":"1","totalAmount":"1000","startTime":"2025-01-01T00:00:00Z"}' > "$work/hooks"
+		hook u-1 stream_created 2025-01-01T00:00:00Z "$created_data" > "$work/hooks"
 		hook u-3 stream_paused 2025-01-01T00:03:20Z >> "$work/hooks"
 	fi
 	psql_q -d $walked -c "ALTER EXTENSION streampay UPDATE TO '$v'"
+	if [ "$v" = 0.6.0 ]; then
+		# right after 0.6.0: an event for a stream the chain has not created
+		# yet is parked, and every later update runs over a non-empty inbox
+		stream=40000000-0000-0000-0000-000000000003 hook v-2 stream_paused 2025-01-01T00:01:40Z > "$work/unknown"
+	fi
+	if [ -s "$work/unknown" ]; then echo "$v: $(parked | tr '\n' ',')" >> "$work/parked"; fi
 done
 if grep -q '^0.6.0$' <<< "$versions"; then
 	# after the update: a redelivery of an old event is a duplicate, a late
@@ -62,12 +77,29 @@ if grep -q '^0.6.0$' <<< "$versions"; then
 	hook u-3 stream_paused 2025-01-01T00:03:20Z >> "$work/hooks"
 	hook u-2 rate_changed 2025-01-01T00:01:40Z '{"ratePerSecond":"2"}' >> "$work/hooks"
 	hook u-4 stream_resumed 2025-01-01T00:05:00Z >> "$work/hooks"
-	psql_q -d $walked -c "ALTER SYSTEM RESET streampay.webhook_secret_file" -c "SELECT pg_reload_conf()" >/dev/null
 	if [ "$(tr '\n' ',' < "$work/hooks")" = "applied,applied,duplicate,parked before_sql_change,applied," ]; then
 		echo "ok webhook history from 0.5.0: redelivery is a duplicate, a late event is parked, a new one applies"
 	else
 		echo "FAILED webhook history from 0.5.0: $(tr '\n' ',' < "$work/hooks")"; rc=1
 	fi
+	# the event parked under 0.6.0 stayed parked through every later update;
+	# its stream_created, sent now, adopts it
+	want=$(echo "$versions" | sed -n '/^0\.6\.0$/,$p' | sed 's/$/: v-2 stream_unknown,/')
+	if [ "$(cat "$work/unknown")" = "parked stream_unknown" ] && [ "$(cat "$work/parked")" = "$want" ]; then
+		echo "ok an event parked under 0.6.0 (stream_unknown) stays parked through the updates to $(echo "$want" | sed -n '2,$p' | cut -d: -f1 | paste -sd,)"
+	else
+		echo "FAILED an event parked under 0.6.0 (stream_unknown) stays parked through every update: $(cat "$work/unknown"); $(tr '\n' ' ' < "$work/parked")"; rc=1
+	fi
+	stream=40000000-0000-0000-0000-000000000003 answer="concat_ws(' ', r->>'outcome', 'unparked=' || (r->>'unparked'), r->>'status')" \
+		hook v-1 stream_created 2025-01-01T00:00:00Z "$created_data" > "$work/adopt"
+	state=$(psql -X -At -d $walked -c "SELECT status || ' ' || settled_amount FROM streams WHERE id = '40000000-0000-0000-0000-000000000003'")
+	if [ "$(cat "$work/adopt")" = "reordered unparked=1 paused" ] && [ "$state" = "paused 100.000000000" ] &&
+		[ "$(parked)" = "u-2 before_sql_change" ]; then
+		echo "ok after the last update its stream_created adopts the parked event ($(cat "$work/adopt"), $state)"
+	else
+		echo "FAILED after the last update its stream_created adopts the parked event: $(cat "$work/adopt"); $state; parked: $(parked | tr '\n' ' ')"; rc=1
+	fi
+	psql_q -d $walked -c "ALTER SYSTEM RESET streampay.webhook_secret_file" -c "SELECT pg_reload_conf()" >/dev/null
 fi
 got=$(psql -X -At -d $walked -c "SELECT extversion FROM pg_extension WHERE extname = 'streampay'")
 if [ "$got" = "$newest" ]; then echo "ok update path $oldest -> $newest"; else echo "FAILED update path (at $got, want $newest)"; rc=1; fi
