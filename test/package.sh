@@ -13,7 +13,8 @@
 #     touching the repository's index or files;
 #  3. checks META.json against the PGXN Meta Spec 1.0.0 (Debian ships no
 #     validator), the versions in META.json, debian/changelog and
-#     streampay.control, and the `make dist` zip (git archive with
+#     streampay.control, and the PGXN zip that `make dist` makes (run in a
+#     clean clone whose HEAD is the snapshot; git archive with
 #     .gitattributes' export-ignore);
 #  4. builds the source and binary packages with dpkg-buildpackage (which
 #     also runs "make installcheck" against debian/postgresql-15-streampay in
@@ -21,17 +22,18 @@
 #     .debs and the .buildinfo): errors fail, warnings are reported;
 #  5. installs postgresql-15-streampay_*.deb with apt-get, starts a new
 #     throwaway cluster as OS user postgres (initdb -A trust, Unix socket
-#     only), runs CREATE EXTENSION and the upgrade path there, then "make
-#     installcheck" from an unbuilt copy of the source against the installed
-#     package, and debian/tests/installcheck (the autopkgtest);
+#     only; port SP_PORT, default random in 55000-55999), runs CREATE
+#     EXTENSION and the upgrade path there, then "make installcheck" from an
+#     unbuilt copy of the source against the installed package, and
+#     debian/tests/installcheck (the autopkgtest);
 #  6. stops the cluster, removes the package and checks that no streampay file
 #     is left in PostgreSQL's lib and extension directories.
 #
 # Prints "ok <what>" / "FAILED <what>" and ends with "N passed, M failed";
 # exits 0 only if nothing failed.  DEB_BUILD_OPTIONS=nocheck skips the
 # build-time installcheck (the other two still run).  The work directory
-# (/tmp/streampay-package.*: the .deb, the logs) is removed, unless something
-# failed or SP_PKG_KEEP=1; its path is printed then.
+# (streampay-package.* in $TMPDIR, default /tmp: the .deb, the logs) is
+# removed, unless something failed or SP_PKG_KEEP=1; its path is printed then.
 #
 # The developer install: `make install` (test/run.sh, test/demo.sh) puts
 # streampay.so, its bitcode and streampay.control/--*.sql into
@@ -94,7 +96,7 @@ fi
 exec 9>/run/lock/streampay-package.lock
 flock -w 900 9 || { echo "FAILED another test/package.sh holds /run/lock/streampay-package.lock"; echo "0 passed, 1 failed"; exit 1; }
 
-WORK=$(mktemp -d /tmp/streampay-package.XXXXXX)
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/streampay-package.XXXXXX")
 chmod 755 "$WORK" # lintian runs as nobody, initdb as postgres
 PGDIR=""
 BACKUP=$WORK/dev-install.tar
@@ -140,7 +142,7 @@ check "packaging tools installed (dpkg-dev, debhelper, lintian, postgresql-serve
 # --- 2. a clean snapshot of the repository -----------------------------------
 # A private index: HEAD, plus (worktree) every change and new file, or (head)
 # only the new files.  checkout-index writes the snapshot, write-tree gives the
-# tree that `git archive` turns into the dist zip.
+# tree that `make dist` turns into the PGXN zip (section 3).
 snapshot() {
 	local idx=$WORK/snapshot.index
 	export GIT_INDEX_FILE=$idx
@@ -311,10 +313,24 @@ while read -r line; do
 	esac
 done <"$WORK/meta.out"
 
-# `make dist`: git archive --format zip --prefix=streampay-<version>/ of the
-# snapshot's tree (the Makefile's dist target archives HEAD the same way)
-ZIP=$WORK/streampay-$EXTVERSION.zip
-if git archive --format zip --prefix="streampay-$EXTVERSION/" -o "$ZIP" "$TREE" 2>"$WORK/dist.log"; then
+# `make dist` itself: the Makefile's target archives a clean HEAD (git archive
+# --format zip --prefix=streampay-<version>/ HEAD), so it runs in a clone of
+# the repository (sharing its objects) whose HEAD is a commit of the
+# snapshot's tree; the repository's refs, index and files stay as they are.
+# A warning about uncommitted changes fails the check: the clone is clean.
+DIST=$WORK/dist
+ZIP=$DIST/streampay-$EXTVERSION.zip
+make_dist() {
+	local commit
+	commit=$(GIT_AUTHOR_NAME=test/package.sh GIT_AUTHOR_EMAIL=package@streampay.invalid \
+		GIT_COMMITTER_NAME=test/package.sh GIT_COMMITTER_EMAIL=package@streampay.invalid \
+		git commit-tree -m "test/package.sh: snapshot ($SOURCE_MODE)" "$TREE") || return 1
+	git clone -q --shared --no-checkout "$PWD" "$DIST" &&
+		git -C "$DIST" checkout -q --detach "$commit" &&
+		make -C "$DIST" --no-print-directory dist PG_CONFIG="$PG_CONFIG" || return 1
+	! grep -q '^warning:' "$WORK/dist.log"
+}
+if make_dist >"$WORK/dist.log" 2>&1 && [ -f "$ZIP" ]; then
 	python3 - "$ZIP" "streampay-$EXTVERSION/" >"$WORK/dist.out" 2>&1 <<'PY'
 import sys, zipfile
 z, prefix = zipfile.ZipFile(sys.argv[1]), sys.argv[2]
@@ -336,7 +352,8 @@ PY
 		fail "make dist: streampay-$EXTVERSION.zip: $(tr '\n' ' ' <"$WORK/dist.out")"
 	fi
 else
-	fail "make dist: git archive ($(cat "$WORK/dist.log"))"
+	fail "make dist ($WORK/dist.log)"
+	tail -n 20 "$WORK/dist.log" | sed 's/^/    /'
 fi
 
 # --- 4. build the packages, lintian ------------------------------------------
@@ -460,10 +477,10 @@ else
 fi
 so_stat_before=$(stat -c '%i %Y %s' "$LIBDIR/streampay.so")
 
-PGDIR=$(mktemp -d /tmp/streampay-pkg-pg.XXXXXX)
+PGDIR=$(mktemp -d "${TMPDIR:-/tmp}/streampay-pkg-pg.XXXXXX")
 chown postgres "$PGDIR"
 chmod 700 "$PGDIR"
-PORT=$((55000 + RANDOM % 1000))
+PORT=${SP_PORT:-$((55000 + RANDOM % 1000))}
 check "new cluster: initdb -A trust as postgres, port $PORT, socket in $PGDIR" "$WORK/initdb.log" \
 	sp_as_pg "$PG_BIN/initdb" -D "$PGDIR/data" -A trust -U postgres -E UTF8 --locale=C.UTF-8 || finish
 check "pg_ctl start (listen_addresses='', Unix socket only)" "$WORK/pg_ctl.log" \
