@@ -269,6 +269,34 @@ SELECT pg_temp.brief(pg_temp.send(pg_temp.ev('x-3', 'stream_cancelled', 'x', '20
 SELECT event_id, reason FROM streampay_parked WHERE chain_stream_id = 'x';
 SELECT * FROM pg_temp.state('x');
 
+-- rule_violation: a top-up that overflows decimal(20,9) (at most
+-- 99999999999.999999999) only after an earlier one that arrives late.  The
+-- overflow (22003) is the event's position, not the delivery: it parks, and
+-- both arrival orders end alike (it failed every retry of the late one)
+SELECT pg_temp.brief(pg_temp.send(pg_temp.created('f-1', 'f', '2025-01-01T00:00:00Z', '1', '90000000000')));
+SELECT pg_temp.brief(pg_temp.send(pg_temp.ev('f-3', 'topped_up', 'f', '2025-01-01T00:02:00Z',
+                                             '{"data": {"amount": "9000000000"}}')));
+SELECT pg_temp.brief(pg_temp.send(pg_temp.ev('f-2', 'topped_up', 'f', '2025-01-01T00:01:00Z',
+                                             '{"data": {"amount": "9000000000"}}')));
+SELECT pg_temp.send(pg_temp.ev('f-2', 'topped_up', 'f', '2025-01-01T00:01:00Z',
+                               '{"data": {"amount": "9000000000"}}')) ->> 'outcome' AS redelivered;
+-- in chain order: the second top-up is the one that does not fit
+SELECT pg_temp.brief(pg_temp.send(pg_temp.created('g-1', 'g', '2025-01-01T00:00:00Z', '1', '90000000000')));
+SELECT pg_temp.brief(pg_temp.send(pg_temp.ev('g-2', 'topped_up', 'g', '2025-01-01T00:01:00Z',
+                                             '{"data": {"amount": "9000000000"}}')));
+SELECT pg_temp.brief(pg_temp.send(pg_temp.ev('g-3', 'topped_up', 'g', '2025-01-01T00:02:00Z',
+                                             '{"data": {"amount": "9000000000"}}')));
+SELECT chain_stream_id, event_id, state, park_reason, park_message FROM stream_inbox
+ WHERE chain_stream_id IN ('f', 'g') ORDER BY chain_stream_id, event_id;
+SELECT * FROM pg_temp.state('f');
+SELECT (SELECT row(status, rate, total, settled, last_settled, ledger_sum)::text FROM pg_temp.state('f')) =
+       (SELECT row(status, rate, total, settled, last_settled, ledger_sum)::text FROM pg_temp.state('g'))
+       AS same_state,
+       (SELECT array_agg(row(right(event_id, 1), state, park_reason)::text ORDER BY event_id)
+          FROM stream_inbox WHERE chain_stream_id = 'f') =
+       (SELECT array_agg(row(right(event_id, 1), state, park_reason)::text ORDER BY event_id)
+          FROM stream_inbox WHERE chain_stream_id = 'g') AS same_inbox;
+
 -- before_sql_change: a change made in SQL is never rewritten
 SELECT pg_temp.brief(pg_temp.send(pg_temp.created('q-1', 'q', '2025-01-01T00:00:00Z', '1', '1000')));
 SELECT pg_temp.brief(pg_temp.send(pg_temp.ev('q-2', 'stream_paused', 'q', '2025-01-01T00:00:10Z')));

@@ -264,6 +264,7 @@ sp_park_reason(const char *sqlstate, const char *hint)
 	 * 0.6.0) can have moved the stream past an event's chain time */
 	if (sqlstate != NULL && strcmp(sqlstate, "22023") == 0)
 		return "before_sql_change";
+	/* a CHECK, or a value out of its column's range (22003, 22008) */
 	return "rule_violation";
 }
 

@@ -208,9 +208,15 @@ numeric_delta(Datum a, bool a_null, Datum b, bool b_null, bool *isnull)
 
 /*
  * Apply ev; when the rules refuse it at this position (check_violation,
- * object_not_in_prerequisite_state, invalid_parameter_value), leave it
- * parked with the reason and the rule's message instead: everything the
- * attempt wrote is rolled back with its subtransaction.
+ * object_not_in_prerequisite_state, invalid_parameter_value), or a value
+ * it computes there does not fit its column (numeric_value_out_of_range,
+ * datetime_field_overflow: a top-up that overflows the total only after a
+ * late one before it), leave it parked with the reason and the message
+ * instead: everything the attempt wrote is rolled back with its
+ * subtransaction.  Those two are properties of the event's position, not
+ * of the delivery: failing the delivery would fail it on every retry, and
+ * the same events in chain order would have parked it.  streampay_rederive
+ * parks the same SQLSTATEs.
  */
 static void
 apply_or_park(Oid nsp, sp_inbox_row *ev)
@@ -239,7 +245,9 @@ apply_or_park(Oid nsp, sp_inbox_row *ev)
 		CurrentResourceOwner = owner;
 		if (edata->sqlerrcode != ERRCODE_CHECK_VIOLATION &&
 			edata->sqlerrcode != ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE &&
-			edata->sqlerrcode != ERRCODE_INVALID_PARAMETER_VALUE)
+			edata->sqlerrcode != ERRCODE_INVALID_PARAMETER_VALUE &&
+			edata->sqlerrcode != ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE &&
+			edata->sqlerrcode != ERRCODE_DATETIME_FIELD_OVERFLOW)
 			ReThrowError(edata);
 		sp_inbox_set_text(ev, IC_PARK_REASON,
 						  sp_park_reason(unpack_sql_state(edata->sqlerrcode), edata->hint));
