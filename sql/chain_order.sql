@@ -307,11 +307,32 @@ SELECT event_id, reason FROM streampay_parked WHERE chain_stream_id = 'q';
 -- what SQL settled is all still there, and later webhook events apply on top of it
 SELECT pg_temp.brief(pg_temp.send(pg_temp.ev('q-4', 'stream_paused', 'q', '2025-01-01T00:01:00Z')));
 SELECT * FROM pg_temp.state('q');
--- a stream created in SQL: its history before the first webhook event is SQL's
+-- a late event after the SQL change in time is still parked when its
+-- re-derivation would cross it: the SQL pause at 00:50 sits between the
+-- creation and the resume at 01:00, and a top-up at 00:55 would be replayed
+-- from the creation's state, which is before the pause
+SELECT pg_temp.brief(pg_temp.send(pg_temp.created('p-1', 'p', '2025-01-01T00:00:00Z', '1', '1000')));
+SELECT status FROM streampay_pause(streampay_stream_id('p'), '2025-01-01 00:00:50');
+SELECT pg_temp.brief(pg_temp.send(pg_temp.ev('p-3', 'stream_resumed', 'p', '2025-01-01T00:01:00Z')));
+SELECT pg_temp.brief(pg_temp.send(pg_temp.ev('p-2', 'topped_up', 'p', '2025-01-01T00:00:55Z',
+                                             '{"data": {"amount": "5"}}')));
+SELECT event_id, reason FROM streampay_parked WHERE chain_stream_id = 'p';
+SELECT * FROM pg_temp.state('p');
+-- a stream created by webhook with a uuid streamId is re-derived like any other
 SELECT pg_temp.brief(pg_temp.send(pg_temp.ev('s-2', 'stream_paused', '30000000-0000-0000-0000-000000000001',
                                              '2025-01-01T00:00:05Z')));
 SELECT pg_temp.brief(pg_temp.send(pg_temp.ev('s-1', 'settled', '30000000-0000-0000-0000-000000000001',
                                              '2025-01-01T00:00:01Z')));
+-- a stream created in SQL: its history before the first webhook event is
+-- SQL's, so an event before that one is parked, not replayed
+INSERT INTO streams (id, payer, recipient, rate_per_second, start_time, total_amount)
+VALUES ('30000000-0000-0000-0000-000000000003', 'GB5IAA3JGAM2DXAUKWLQXBR5K5AENXEBR64TQOVGQCRJQ2GQ3VV6ZCWS',
+        'GAOBB5P7YK6237WL22QBMMH7LU5K5SB3TBVLEDQE643RJJUOES5LKBSU', 1, '2025-01-01', 10);
+SELECT pg_temp.brief(pg_temp.send(pg_temp.ev('s-4', 'stream_paused', '30000000-0000-0000-0000-000000000003',
+                                             '2025-01-01T00:00:05Z')));
+SELECT pg_temp.brief(pg_temp.send(pg_temp.ev('s-3', 'settled', '30000000-0000-0000-0000-000000000003',
+                                             '2025-01-01T00:00:01Z')));
+SELECT status, settled_amount, last_settled_at FROM streams WHERE id = '30000000-0000-0000-0000-000000000003';
 
 -- the ledger still adds up, everywhere
 SELECT count(*) AS streams, count(*) FILTER (WHERE s.settled_amount = (SELECT sum(e.settled_delta)
@@ -352,6 +373,27 @@ SELECT pg_reload_conf();
 SELECT pg_sleep(0.5);
 SELECT pg_temp.send(pg_temp.ev('z-4', 'stream_resumed', 'z', pg_temp.ahead(30)));
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
+\set VERBOSITY default
+-- the edges of a wider window, 600 s: 590 s ahead is accepted and 610 s
+-- refused, by a webhook and by a SQL write (10 s either side of the limit
+-- is far more than a test statement takes; only the outcomes are shown)
+\set VERBOSITY terse
+ALTER SYSTEM SET streampay.max_clock_skew = '600s';
+SELECT pg_reload_conf();
+SELECT pg_sleep(0.5);
+SELECT current_setting('streampay.max_clock_skew') AS skew;
+SELECT pg_temp.brief(pg_temp.send(pg_temp.created('ze-1', 'ze', '2025-01-01T00:00:00Z', '1', '1000000000')));
+SELECT pg_temp.send(pg_temp.ev('ze-x', 'stream_paused', 'ze', pg_temp.ahead(610)));
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT pg_temp.send(pg_temp.ev('ze-2', 'stream_paused', 'ze', pg_temp.ahead(590))) ->> 'outcome' AS ahead_590s;
+SELECT pg_temp.brief(pg_temp.send(pg_temp.created('zs-1', 'zs', '2025-01-01T00:00:00Z', '1', '1000000000')));
+UPDATE streams SET status = 'paused', last_settled_at = timezone('UTC', clock_timestamp()) + interval '610 seconds'
+ WHERE chain_stream_id = 'zs';
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+UPDATE streams SET status = 'paused', last_settled_at = timezone('UTC', clock_timestamp()) + interval '590 seconds'
+ WHERE chain_stream_id = 'zs';
+SELECT chain_stream_id, status, last_settled_at > timezone('UTC', clock_timestamp()) + interval '580 seconds' AS ahead
+  FROM streams WHERE chain_stream_id IN ('ze', 'zs') ORDER BY 1;
 \set VERBOSITY default
 ALTER SYSTEM RESET streampay.max_clock_skew;
 SELECT pg_reload_conf();
@@ -443,7 +485,7 @@ SELECT pg_temp.brief(pg_temp.send(pg_temp.ev('nest-p3', 'stream_resumed', 'nest-
 ---------------------------------------------------------------------------
 -- 6. What was stored for failed deliveries: nothing
 ---------------------------------------------------------------------------
-SELECT count(*) AS kept_from_errors FROM stream_inbox WHERE event_id IN ('c-5', 'k-3', 't-x', 'z-3', 'z-4');
+SELECT count(*) AS kept_from_errors FROM stream_inbox WHERE event_id IN ('c-5', 'k-3', 't-x', 'z-3', 'z-4', 'ze-x');
 
 ALTER SYSTEM RESET streampay.webhook_secret_file;
 SELECT pg_reload_conf();
