@@ -297,6 +297,72 @@ SELECT (SELECT row(status, rate, total, settled, last_settled, ledger_sum)::text
        (SELECT array_agg(row(right(event_id, 1), state, park_reason)::text ORDER BY event_id)
           FROM stream_inbox WHERE chain_stream_id = 'g') AS same_inbox;
 
+-- ambiguous: contracts X and Y both create stream 'amb<n>'; E, a pause at
+-- 00:10 without contractAddress, names both.  Whatever arrives first, E is
+-- applied to neither (it was applied to whichever creation came first)
+\set X '{"contractAddress": "CD7PQEXNFP3D47XAK2JR2VFGFEX4XOW7VJV5TBNF73KM4UYWT3FX7XKW"}'
+\set Y '{"contractAddress": "CBQHNAXSI55GX2GN6D67GK7BHVPSLJUGZQEU7WJ5LKR5PNUCGLIMAO4K"}'
+-- E first: it waits for a creation, the first takes it, the second takes it back
+SELECT pg_temp.brief(pg_temp.send(pg_temp.ev('amb1-e', 'stream_paused', 'amb1', '2025-01-01T00:00:10Z')));
+SELECT pg_temp.brief(pg_temp.send(pg_temp.created('amb1-x', 'amb1', '2025-01-01T00:00:00Z', '1', '1000', :'X')));
+SELECT pg_temp.brief(pg_temp.send(pg_temp.created('amb1-y', 'amb1', '2025-01-01T00:00:00Z', '1', '1000', :'Y')));
+-- E between the creations: applied to X's stream, then taken out of it
+SELECT pg_temp.brief(pg_temp.send(pg_temp.created('amb2-x', 'amb2', '2025-01-01T00:00:00Z', '1', '1000', :'X')));
+SELECT pg_temp.brief(pg_temp.send(pg_temp.ev('amb2-e', 'stream_paused', 'amb2', '2025-01-01T00:00:10Z')));
+SELECT pg_temp.brief(pg_temp.send(pg_temp.created('amb2-y', 'amb2', '2025-01-01T00:00:00Z', '1', '1000', :'Y')));
+-- E first, then the creations the other way round
+SELECT pg_temp.brief(pg_temp.send(pg_temp.ev('amb3-e', 'stream_paused', 'amb3', '2025-01-01T00:00:10Z')));
+SELECT pg_temp.brief(pg_temp.send(pg_temp.created('amb3-y', 'amb3', '2025-01-01T00:00:00Z', '1', '1000', :'Y')));
+SELECT pg_temp.brief(pg_temp.send(pg_temp.created('amb3-x', 'amb3', '2025-01-01T00:00:00Z', '1', '1000', :'X')));
+-- E last: refused (22023, nothing kept), so the indexer can resend it with its contract
+SELECT pg_temp.brief(pg_temp.send(pg_temp.created('amb4-x', 'amb4', '2025-01-01T00:00:00Z', '1', '1000', :'X')));
+SELECT pg_temp.brief(pg_temp.send(pg_temp.created('amb4-y', 'amb4', '2025-01-01T00:00:00Z', '1', '1000', :'Y')));
+SELECT pg_temp.send(pg_temp.ev('amb4-e', 'stream_paused', 'amb4', '2025-01-01T00:00:10Z'));
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT chain_stream_id, right(contract_address, 4) AS contract, status, settled_amount, last_settled_at
+  FROM streams WHERE chain_stream_id LIKE 'amb_' ORDER BY 1, 2;
+SELECT count(DISTINCT row(right(contract_address, 4), status, rate_per_second, total_amount, settled_amount,
+                          last_settled_at)) AS distinct_rows,
+       count(*) AS streams
+  FROM streams WHERE chain_stream_id LIKE 'amb_';
+SELECT event_id, state, park_reason, stream_id IS NULL AS no_stream, chain_id FROM stream_inbox
+ WHERE event_id LIKE 'amb_-e' ORDER BY 1;
+SELECT message FROM streampay_parked WHERE event_id = 'amb1-e';
+-- a redelivery of a parked ambiguous event is a duplicate, as for any parked one
+SELECT pg_temp.send(pg_temp.ev('amb1-e', 'stream_paused', 'amb1', '2025-01-01T00:00:10Z')) ->> 'outcome' AS again;
+-- the neighbour: with contractAddress it names one stream, in any order
+SELECT pg_temp.brief(pg_temp.send(pg_temp.ev('amb1-n', 'stream_paused', 'amb1', '2025-01-01T00:00:20Z', :'Y')));
+SELECT pg_temp.brief(pg_temp.send(pg_temp.ev('amb5-n', 'stream_paused', 'amb5', '2025-01-01T00:00:20Z', :'Y')));
+SELECT pg_temp.brief(pg_temp.send(pg_temp.created('amb5-x', 'amb5', '2025-01-01T00:00:00Z', '1', '1000', :'X')));
+SELECT pg_temp.brief(pg_temp.send(pg_temp.created('amb5-y', 'amb5', '2025-01-01T00:00:00Z', '1', '1000', :'Y')));
+SELECT chain_stream_id, right(contract_address, 4) AS contract, status, settled_amount, last_settled_at
+  FROM streams WHERE chain_stream_id IN ('amb1', 'amb5') ORDER BY 1, 2;
+-- a stream with no contract and one with a contract share the id too
+SELECT pg_temp.brief(pg_temp.send(pg_temp.created('amb6-n', 'amb6', '2025-01-01T00:00:00Z', '1', '1000')));
+SELECT pg_temp.brief(pg_temp.send(pg_temp.created('amb6-y', 'amb6', '2025-01-01T00:00:00Z', '1', '1000', :'Y')));
+SELECT pg_temp.send(pg_temp.ev('amb6-e', 'stream_paused', 'amb6', '2025-01-01T00:00:10Z'));
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+-- taking events out replays what stays: E1 (top-up) and E3 (resume) name
+-- both, the pause between them names X's
+SELECT pg_temp.brief(pg_temp.send(pg_temp.created('amb7-x', 'amb7', '2025-01-01T00:00:00Z', '1', '1000', :'X')));
+SELECT pg_temp.brief(pg_temp.send(pg_temp.ev('amb7-1', 'topped_up', 'amb7', '2025-01-01T00:00:10Z',
+                                             '{"data": {"amount": "5"}}')));
+SELECT pg_temp.brief(pg_temp.send(pg_temp.ev('amb7-2', 'stream_paused', 'amb7', '2025-01-01T00:00:20Z', :'X')));
+SELECT pg_temp.brief(pg_temp.send(pg_temp.ev('amb7-3', 'stream_resumed', 'amb7', '2025-01-01T00:00:30Z')));
+SELECT pg_temp.brief(pg_temp.send(pg_temp.created('amb7-y', 'amb7', '2025-01-01T00:00:00Z', '1', '1000', :'Y')));
+SELECT right(contract_address, 4) AS contract, status, total_amount, settled_amount, last_settled_at
+  FROM streams WHERE chain_stream_id = 'amb7' ORDER BY 1;
+SELECT event_id, state, park_reason FROM stream_inbox WHERE chain_stream_id = 'amb7'
+ ORDER BY occurred_at, event_id;
+-- the one exception: history before a change made in SQL is not rewritten,
+-- so an event applied before it stays applied
+SELECT pg_temp.brief(pg_temp.send(pg_temp.created('amb8-x', 'amb8', '2025-01-01T00:00:00Z', '1', '1000', :'X')));
+SELECT pg_temp.brief(pg_temp.send(pg_temp.ev('amb8-e', 'stream_paused', 'amb8', '2025-01-01T00:00:10Z')));
+SELECT status FROM streampay_resume(streampay_stream_id('amb8', 'stellar-testnet',
+                                    'CD7PQEXNFP3D47XAK2JR2VFGFEX4XOW7VJV5TBNF73KM4UYWT3FX7XKW'), '2025-01-01 00:00:30');
+SELECT pg_temp.brief(pg_temp.send(pg_temp.created('amb8-y', 'amb8', '2025-01-01T00:00:00Z', '1', '1000', :'Y')));
+SELECT event_id, state, park_reason FROM stream_inbox WHERE event_id = 'amb8-e';
+
 -- before_sql_change: a change made in SQL is never rewritten
 SELECT pg_temp.brief(pg_temp.send(pg_temp.created('q-1', 'q', '2025-01-01T00:00:00Z', '1', '1000')));
 SELECT pg_temp.brief(pg_temp.send(pg_temp.ev('q-2', 'stream_paused', 'q', '2025-01-01T00:00:10Z')));
@@ -485,7 +551,7 @@ SELECT pg_temp.brief(pg_temp.send(pg_temp.ev('nest-p3', 'stream_resumed', 'nest-
 ---------------------------------------------------------------------------
 -- 6. What was stored for failed deliveries: nothing
 ---------------------------------------------------------------------------
-SELECT count(*) AS kept_from_errors FROM stream_inbox WHERE event_id IN ('c-5', 'k-3', 't-x', 'z-3', 'z-4', 'ze-x');
+SELECT count(*) AS kept_from_errors FROM stream_inbox WHERE event_id IN ('c-5', 'k-3', 't-x', 'z-3', 'z-4', 'ze-x', 'amb4-e', 'amb6-e');
 
 ALTER SYSTEM RESET streampay.webhook_secret_file;
 SELECT pg_reload_conf();

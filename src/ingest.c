@@ -111,6 +111,30 @@ newest_from_result(int first, chain_pos *out)
 	return true;
 }
 
+/*
+ * Whether more than one stream has the chain's stream id key (one node):
+ * the first and the last of them by the index differ.  Two index probes,
+ * and only for events that leave out their chain or contract.
+ */
+static bool
+chain_stream_id_shared(Oid nsp, const char *key)
+{
+	static const char *const cols[] = {"id"};
+	static const Oid types[] = {UUIDOID};
+	Datum		k = CStringGetTextDatum(key);
+	Datum		first;
+	Datum		last;
+	bool		nl;
+
+	if (!sp_probe(nsp, "streams", "streams_chain_stream_id_idx", 1, &k, ForwardScanDirection,
+				  1, cols, types, &first, &nl))
+		return false;
+	if (!sp_probe(nsp, "streams", "streams_chain_stream_id_idx", 1, &k, BackwardScanDirection,
+				  1, cols, types, &last, &nl))
+		return false;
+	return !DatumGetBool(DirectFunctionCall2(uuid_eq, first, last));
+}
+
 /* ---- the answer ---- */
 
 typedef struct answer
@@ -457,6 +481,17 @@ ingest(Oid nsp, text *payload, SpWebhookEvent *e)
 				!nl[2] && strcmp(TextDatumGetCString(v[2]), e->chain_stream_id) == 0 &&
 				(e->contract_address == NULL ? nl[3]
 				 : !nl[3] && strcmp(TextDatumGetCString(v[3]), e->contract_address) == 0);
+
+			/*
+			 * An event that leaves out its contract or chain names every
+			 * stream with its chain id that fits, not only the one its id
+			 * derives from: when another has the chain id, the search by it
+			 * below decides (and refuses an ambiguous one), as it does when
+			 * the events arrive before the creations (streampay_disambiguate).
+			 */
+			if (probed && (e->chain_id == NULL || e->contract_address == NULL) &&
+				chain_stream_id_shared(nsp, e->chain_stream_id))
+				probed = false;
 			if (probed)
 			{
 				family = TextDatumGetCString(v[0]);
@@ -474,7 +509,11 @@ ingest(Oid nsp, text *payload, SpWebhookEvent *e)
 				}
 			}
 		}
-		else
+		/*
+		 * (Citus) an event that leaves out its contract or chain goes to the
+		 * search by chain id below, which sees every stream that fits it
+		 */
+		else if (e->chain_id != NULL && e->contract_address != NULL)
 		{
 			plan = sp_ingest_plan(nsp, PLAN_PROBE,
 								  "SELECT s.chain_id, s.settled_amount FROM @S@.streams s"
@@ -656,9 +695,34 @@ ingest(Oid nsp, text *payload, SpWebhookEvent *e)
 	}
 	else if (created)
 	{
-		/* a creation with no event of its stream waiting for it */
 		a[0] = CStringGetTextDatum(e->chain_stream_id);
 		n[0] = false;
+
+		/*
+		 * Another stream with this chain id makes the events that name
+		 * both ambiguous: parked, and taken out of the other's history
+		 * (before the test below, which then sees them waiting).  One node:
+		 * only when an index probe finds one.
+		 */
+		if (!direct || sp_probe(nsp, "streams", "streams_chain_stream_id_idx", 1, a,
+								ForwardScanDirection, 0, NULL, NULL, NULL, NULL))
+		{
+			static const Oid types[4] = {UUIDOID, TEXTOID, TEXTOID, TEXTOID};
+			SPIPlanPtr	plan = sp_ingest_plan(nsp, PLAN_DISAMBIGUATE,
+											  "SELECT @S@.streampay_disambiguate($1, $2, $3, $4)",
+											  4, types);
+			Datum		da[4];
+			bool		dn[4] = {false, false, false, false};
+
+			da[0] = stream_id;
+			da[1] = CStringGetTextDatum(e->chain_id);
+			da[2] = e->contract_address ? CStringGetTextDatum(e->contract_address) : (Datum) 0;
+			dn[2] = e->contract_address == NULL;
+			da[3] = a[0];
+			sp_run_plan(plan, da, dn, 4, false, 0);
+		}
+
+		/* a creation with no event of its stream waiting for it */
 		if (direct)
 		{
 			Datum		v[1];
@@ -742,7 +806,9 @@ ingest(Oid nsp, text *payload, SpWebhookEvent *e)
 										  " AND (i.chain_id OPERATOR(pg_catalog.=) $2"
 										  " OR NOT (i.payload OPERATOR(pg_catalog.?) 'chainId'))"
 										  " AND (i.contract_address IS NULL"
-										  " OR i.contract_address IS NOT DISTINCT FROM $4)", 4, types);
+										  " OR i.contract_address IS NOT DISTINCT FROM $4)"
+		/* named by another stream too: streampay_disambiguate parked it */
+										  " AND i.park_reason IS DISTINCT FROM 'ambiguous'", 4, types);
 
 		a[0] = stream_id;
 		n[0] = false;
