@@ -463,17 +463,19 @@ left_over="$(shards_left)|$(psqlv "$coord" -c "SELECT count(*) FROM pg_dist_shar
 check "citus: after it no shard, no shell and no metadata is left on any node (tables on workers|shards|extensions: $left_over)" \
 	test "$left_over" = "0|0|0 0 0 0"
 # the update chain: every version through ALTER EXTENSION UPDATE (Citus
-# forwards each to the workers) up to the one before the newest, then the
-# recipe, then the last update on the distributed cluster
+# forwards each to the workers) up to 0.5.0, the oldest the README lets a
+# cluster distribute, then the recipe, then every later update on the
+# distributed cluster (each changes streams or stream_events on the shards)
+dist_at=0.5.0
 mapfile -t chain < <(psqlv "$coord" -c "SELECT version FROM pg_available_extension_versions WHERE name = 'streampay' AND version <> '0.1.0' ORDER BY string_to_array(version, '.')::int[]")
 last=${chain[${#chain[@]}-1]}
 chain_ok=1
 psqlp "$coord" -o /dev/null -c "CREATE EXTENSION streampay VERSION '0.1.0'" || chain_ok=0
 for v in "${chain[@]}"; do
-	[ "$v" = "$last" ] && break
 	psqlp "$coord" -o /dev/null -c "ALTER EXTENSION streampay UPDATE TO '$v'" || { chain_ok=0; echo "    update to $v failed"; }
+	[ "$v" = "$dist_at" ] && break
 done
-check "citus: CREATE EXTENSION 0.1.0 and ALTER EXTENSION UPDATE on every node, up to the version before $last" test "$chain_ok" = 1
+check "citus: CREATE EXTENSION 0.1.0 and ALTER EXTENSION UPDATE on every node, up to $dist_at" test "$chain_ok" = 1
 if psqlp "$coord" -f test/citus/recipe.sql > "$base/recipe2.out" 2>&1 &&
 	psqlp "$coord" -o /dev/null <<'SQL'
 INSERT INTO streams (id, payer, recipient, rate_per_second, start_time, total_amount)
@@ -486,8 +488,21 @@ then
 else
 	bad "citus: recipe after the update chain"; cat "$base/recipe2.out"
 fi
-check "citus: ALTER EXTENSION streampay UPDATE TO '$last' on the distributed cluster" \
-	psqlp "$coord" -o /dev/null -c "ALTER EXTENSION streampay UPDATE TO '$last'"
+later=()
+past=0
+for v in "${chain[@]}"; do
+	[ "$past" = 1 ] && later+=("$v")
+	[ "$v" = "$dist_at" ] && past=1
+done
+chain_ok=1
+for v in "${later[@]}"; do
+	psqlp "$coord" -o /dev/null -c "ALTER EXTENSION streampay UPDATE TO '$v'" || { chain_ok=0; echo "    update to $v failed"; }
+done
+check "citus: ALTER EXTENSION streampay UPDATE on the distributed cluster, $dist_at to $last (${later[*]})" \
+	test "$chain_ok" = 1 -a "${#later[@]}" -gt 0
+# the shards got what the updates added (0.6.0: chain_stream_id and its CHECK)
+check "citus: every shard of streams has the columns and the CHECK the updates added" \
+	test "$(psqlv "$coord" -c "SELECT bool_and(success AND result = 't') FROM run_command_on_shards('streams', \$\$SELECT count(*) = 1 FROM pg_attribute WHERE attrelid = '%s'::regclass AND attname = 'chain_stream_id' AND NOT attisdropped\$\$)")|$(psqlv "$coord" -c "SELECT bool_and(success AND result = 't') FROM run_command_on_shards('streams', \$\$SELECT count(*) = 1 FROM pg_constraint WHERE conrelid = '%s'::regclass AND conname = 'streams_chain_stream_id_check'\$\$)")" = "t|t"
 versions=$(psqlv "$coord" -c "SELECT string_agg(result, ' ') FROM run_command_on_all_nodes(\$\$SELECT extversion FROM pg_extension WHERE extname = 'streampay'\$\$)")
 check "citus: every node is at $last ($versions)" test "$versions" = "$last $last $last $last"
 body='{"eventId":"life-1","eventType":"stream_resumed","streamId":"c6000000-0000-0000-0000-000000000001","occurredAt":"2025-01-03T00:00:00Z"}'
