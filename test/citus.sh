@@ -501,8 +501,9 @@ done
 check "citus: ALTER EXTENSION streampay UPDATE on the distributed cluster, $dist_at to $last (${later[*]})" \
 	test "$chain_ok" = 1 -a "${#later[@]}" -gt 0
 # the shards got what the updates added (0.6.0: chain_stream_id and its CHECK)
+# (Citus names a shard's constraints with the shard id appended)
 check "citus: every shard of streams has the columns and the CHECK the updates added" \
-	test "$(psqlv "$coord" -c "SELECT bool_and(success AND result = 't') FROM run_command_on_shards('streams', \$\$SELECT count(*) = 1 FROM pg_attribute WHERE attrelid = '%s'::regclass AND attname = 'chain_stream_id' AND NOT attisdropped\$\$)")|$(psqlv "$coord" -c "SELECT bool_and(success AND result = 't') FROM run_command_on_shards('streams', \$\$SELECT count(*) = 1 FROM pg_constraint WHERE conrelid = '%s'::regclass AND conname = 'streams_chain_stream_id_check'\$\$)")" = "t|t"
+	test "$(psqlv "$coord" -c "SELECT bool_and(success AND result = 't') FROM run_command_on_shards('streams', \$\$SELECT count(*) = 1 FROM pg_attribute WHERE attrelid = '%s'::regclass AND attname = 'chain_stream_id' AND NOT attisdropped\$\$)")|$(psqlv "$coord" -c "SELECT bool_and(success AND result = 't') FROM run_command_on_shards('streams', \$\$SELECT count(*) = 1 FROM pg_constraint WHERE conrelid = '%s'::regclass AND conname LIKE 'streams_chain_stream_id_check%%'\$\$)")" = "t|t"
 versions=$(psqlv "$coord" -c "SELECT string_agg(result, ' ') FROM run_command_on_all_nodes(\$\$SELECT extversion FROM pg_extension WHERE extname = 'streampay'\$\$)")
 check "citus: every node is at $last ($versions)" test "$versions" = "$last $last $last $last"
 body='{"eventId":"life-1","eventType":"stream_resumed","streamId":"c6000000-0000-0000-0000-000000000001","occurredAt":"2025-01-03T00:00:00Z"}'
