@@ -70,14 +70,47 @@ extern void sp_inbox_set_null(sp_inbox_row *row, sp_inbox_col c);
 extern void sp_inbox_set_text(sp_inbox_row *row, sp_inbox_col c, const char *value);
 
 /*
- * The first row of table relname (schema nsp) that index indexname (NULL:
- * the primary key) finds for keys[] on its first nkeys columns, scanning in
- * direction dir, as a new statement would see it; copies of its columns
- * cols[], which must have types types[], into values/nulls.  false when
- * there is none (probe.c).
+ * An index the ingestion probes read, as the extension created it: its
+ * table, its name (NULL: the table's primary key), its key columns in order
+ * (each a column, or COALESCE(column, -1), of the type the probe compares
+ * as), and the one condition it may be partial on (pred_column IS NULL, or
+ * IS NOT NULL; pred_column NULL: not partial).  shape and restore are the
+ * error's words: what the index must be, and how to put it back.
  */
-extern bool sp_probe(Oid nsp, const char *relname, const char *indexname, int nkeys,
-					 const Datum *keys, ScanDirection dir, int ncols, const char *const *cols,
+typedef struct sp_probe_col
+{
+	const char *column;
+	Oid			type;
+	bool		coalesced;
+} sp_probe_col;
+
+typedef struct sp_probe_index
+{
+	const char *relname;
+	const char *indexname;
+	int			nkeys;
+	const sp_probe_col *cols;
+	const char *pred_column;
+	bool		pred_is_null;
+	const char *shape;
+	const char *restore;
+} sp_probe_index;
+
+extern const sp_probe_index sp_probe_streams_pkey;
+extern const sp_probe_index sp_probe_inbox_pkey;
+extern const sp_probe_index sp_probe_events_external;
+extern const sp_probe_index sp_probe_inbox_order;
+extern const sp_probe_index sp_probe_inbox_unresolved;
+
+/*
+ * The first row of spec's table (schema nsp) that spec's index finds for
+ * keys[] on its first nkeys columns, scanning in direction dir, as a new
+ * statement would see it; copies of its columns cols[], which must have
+ * types types[], into values/nulls.  false when there is none.  55000 when
+ * the index is not what spec describes (probe.c).
+ */
+extern bool sp_probe(Oid nsp, const sp_probe_index *spec, int nkeys, const Datum *keys,
+					 ScanDirection dir, int ncols, const char *const *cols,
 					 const Oid *types, Datum *values, bool *nulls);
 
 /* INSERT the row into stream_inbox (the caller is connected to SPI). */

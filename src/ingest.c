@@ -360,14 +360,14 @@ ingest(Oid nsp, text *payload, SpWebhookEvent *e)
 			static const char *const ledger_cols[] = {"payload_digest"};
 			static const Oid ledger_types[] = {BYTEAOID};
 
-			if (sp_probe(nsp, "stream_inbox", "stream_inbox_pkey", 1, a, ForwardScanDirection,
+			if (sp_probe(nsp, &sp_probe_inbox_pkey, 1, a, ForwardScanDirection,
 						 2, inbox_cols, inbox_types, v, nl))
 			{
 				seen = DatumGetJsonbP(v[0]);
 				seen_stream = v[1];
 				seen_stream_null = nl[1];
 			}
-			else if (sp_probe(nsp, "stream_events", "stream_events_external_event_id_key", 1, a,
+			else if (sp_probe(nsp, &sp_probe_events_external, 1, a,
 							  ForwardScanDirection, 1, ledger_cols, ledger_types, v, nl))
 			{
 				in_ledger = true;
@@ -476,7 +476,7 @@ ingest(Oid nsp, text *payload, SpWebhookEvent *e)
 			Datum		v[4];
 			bool		nl[4];
 
-			probed = sp_probe(nsp, "streams", NULL, 1, &derived, ForwardScanDirection,
+			probed = sp_probe(nsp, &sp_probe_streams_pkey, 1, &derived, ForwardScanDirection,
 							  4, stream_cols, stream_types, v, nl) &&
 				!nl[2] && strcmp(TextDatumGetCString(v[2]), e->chain_stream_id) == 0 &&
 				(e->contract_address == NULL ? nl[3]
@@ -498,7 +498,7 @@ ingest(Oid nsp, text *payload, SpWebhookEvent *e)
 				settled_before = v[1];
 				settled_before_null = nl[1];
 				/* the stream's newest event: the last in the inbox's chain order */
-				have_last = sp_probe(nsp, "stream_inbox", "stream_inbox_order_idx", 1, &derived,
+				have_last = sp_probe(nsp, &sp_probe_inbox_order, 1, &derived,
 									 BackwardScanDirection, 4, inbox_cols, inbox_types, v, nl);
 				if (have_last)
 				{
@@ -730,7 +730,7 @@ ingest(Oid nsp, text *payload, SpWebhookEvent *e)
 			static const char *const cols[] = {"event_id"};
 			static const Oid types[] = {TEXTOID};
 
-			newest = !sp_probe(nsp, "stream_inbox", "stream_inbox_unresolved_idx", 1, a,
+			newest = !sp_probe(nsp, &sp_probe_inbox_unresolved, 1, a,
 							   ForwardScanDirection, 1, cols, types, v, nl);
 		}
 		else

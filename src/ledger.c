@@ -699,6 +699,17 @@ typedef struct LastEvent
 	sp_fixed	settled;
 	sp_fixed	rate;
 	sp_fixed	total;
+
+	/*
+	 * The last event that changed the row ('acknowledged' rows record an
+	 * event that changed nothing): its occurred_at is the row's
+	 * last_settled_at when an UPDATE wrote it, its created_at when the
+	 * INSERT did ('created').
+	 */
+	bool		has_changed;
+	bool		changed_created;
+	int64		changed_event_id;
+	Timestamp	changed_at;
 } LastEvent;
 
 static bool
@@ -712,6 +723,11 @@ last_event(const LedgerWriter *w, const sp_attmap *map, Datum id, LastEvent *las
 	HeapTuple	best = NULL;
 	int64		best_id = 0;
 	Timestamp	best_at = 0;
+	bool		changed_created = false;
+	int64		changed_id = 0;
+	Timestamp	changed_at = 0;
+	Timestamp	changed_order = 0;
+	bool		have_changed = false;
 	int64		deleted_id = 0;
 	bool		isnull;
 	bool		by_time = w->on_shard && c->recorded_at_attnum != InvalidAttrNumber;
@@ -732,13 +748,16 @@ last_event(const LedgerWriter *w, const sp_attmap *map, Datum id, LastEvent *las
 		int64		eid = DatumGetInt64(heap_getattr(tup, c->event_id_attnum, desc, &isnull));
 		Timestamp	at = 0;
 		bool		later;
+		char	   *type = NULL;
 
 		if (isnull)
 			continue;
 		{
 			Datum		t = heap_getattr(tup, c->attnum[LC_EVENT_TYPE], desc, &isnull);
 
-			if (!isnull && deleted_id == 0 && strcmp(TextDatumGetCString(t), "deleted") == 0)
+			if (!isnull)
+				type = TextDatumGetCString(t);
+			if (type != NULL && deleted_id == 0 && strcmp(type, "deleted") == 0)
 				deleted_id = eid;
 		}
 		if (by_time)
@@ -746,6 +765,18 @@ last_event(const LedgerWriter *w, const sp_attmap *map, Datum id, LastEvent *las
 			Datum		t = heap_getattr(tup, c->recorded_at_attnum, desc, &isnull);
 
 			at = isnull ? 0 : DatumGetTimestamp(t);
+		}
+		if (type != NULL && strcmp(type, "acknowledged") != 0 &&
+			(!have_changed || (by_time ? (at > changed_order || (at == changed_order && eid > changed_id))
+							   : eid > changed_id)))
+		{
+			Datum		t = heap_getattr(tup, c->attnum[LC_OCCURRED_AT], desc, &isnull);
+
+			have_changed = !isnull;
+			changed_id = eid;
+			changed_order = at;
+			changed_at = isnull ? 0 : DatumGetTimestamp(t);
+			changed_created = strcmp(type, "created") == 0;
 		}
 		later = best == NULL ||
 			(by_time ? (at > best_at || (at == best_at && eid > best_id)) : eid > best_id);
@@ -778,6 +809,10 @@ last_event(const LedgerWriter *w, const sp_attmap *map, Datum id, LastEvent *las
 								   "stream_events.rate_per_second", id);
 	last->total = sp_datum_to_fixed(heap_getattr(best, c->attnum[LC_TOTAL], desc, &isnull),
 									"stream_events.total_amount", id);
+	last->has_changed = have_changed;
+	last->changed_created = changed_created;
+	last->changed_event_id = changed_id;
+	last->changed_at = changed_at;
 	heap_freetuple(best);
 	return true;
 }
@@ -788,15 +823,23 @@ fixed_text(sp_fixed v)
 	return DatumGetCString(DirectFunctionCall1(numeric_out, sp_fixed_to_datum(v)));
 }
 
+static char *
+time_text(Timestamp t)
+{
+	return DatumGetCString(DirectFunctionCall1(timestamp_out, TimestampGetDatum(t)));
+}
+
 /*
  * A stream inserted while its id already has a history.  pg_dump restores
  * stream_events before streams, so a restore writes each stream back in
- * exactly the state its last event recorded: that is accepted, and appends
+ * exactly the state its last event recorded (status, amounts, rate, and
+ * the time it was last settled, or created): that is accepted, and appends
  * nothing.  Anything else would rewrite history without a trace (delete a
  * stream, insert it again completed with any settled amount): refused.
  */
 static void
-check_reinsert(Datum id, const sp_stream *row, const LastEvent *last)
+check_reinsert(Datum id, const sp_stream *row, const sp_attmap *map, const Datum *nv,
+			   const bool *nn, const LastEvent *last)
 {
 	if (last->deleted)
 		ereport(ERROR,
@@ -817,6 +860,33 @@ check_reinsert(Datum id, const sp_stream *row, const LastEvent *last)
 						   sp_status_names[row->status], fixed_text(row->settled),
 						   fixed_text(row->rate), fixed_text(row->total)),
 				 errhint("An id with a history is accepted again only as the state that history ends in, which is what a restore writes.")));
+
+	/*
+	 * The time the accrual runs from.  Every UPDATE's events carry the
+	 * row's new last_settled_at as occurred_at, and the INSERT's 'created'
+	 * carries created_at, so a restored row matches its last change
+	 * exactly; a last_settled_at moved back would accrue the same time
+	 * twice.  (A history that ends in 'created' does not record
+	 * last_settled_at: there only created_at can be compared.)
+	 */
+	if (last->has_changed)
+	{
+		bool		created = last->changed_created;
+		int			col = created ? SP_COL_CREATED : SP_COL_LAST_SETTLED;
+		bool		null = nn[map->attnum[col] - 1];
+		Timestamp	have = null ? 0 : DatumGetTimestamp(nv[map->attnum[col] - 1]);
+
+		if (null || have != last->changed_at)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNIQUE_VIOLATION),
+					 errmsg("stream %s already has a history that ends at another time", sp_id_text(id)),
+					 errdetail("The ledger's last change (event %lld, %s) occurred at %s; the row has %s %s.",
+							   (long long) last->changed_event_id,
+							   created ? "created" : "an update",
+							   time_text(last->changed_at), sp_col_names[col],
+							   null ? "NULL" : time_text(have)),
+					 errhint("An id with a history is accepted again only as the state that history ends in, which is what a restore writes.")));
+	}
 }
 
 /*
@@ -1040,7 +1110,7 @@ streampay_ledger_trigger(PG_FUNCTION_ARGS)
 
 		if (last_event(w, map, id, &last))
 		{
-			check_reinsert(id, &new, &last);
+			check_reinsert(id, &new, map, nv, nn, &last);
 			nrows = 0;			/* a restore: its events are there */
 		}
 	}

@@ -20,7 +20,9 @@ END $$;
 CREATE TEMP TABLE audit_log (what text);
 CREATE TRIGGER evil BEFORE INSERT ON pg_temp.audit_log FOR EACH ROW EXECUTE FUNCTION eve.evil();
 :ok 'eve''s temp table audit_log with her trigger'
+:snap
 UPDATE streams SET status = 'paused', last_settled_at = '2024-02-01' WHERE id = '00000000-0000-0000-0000-000000000001';
 :expect 42501 'eve''s UPDATE (her trigger runs as eve, who may not ALTER ROLE)'
+:same 'unchanged after eve''s refused UPDATE'
 --@ session main
 SELECT adv.a(NOT rolsuper, 'adv_eve is not a superuser') FROM pg_roles WHERE rolname = 'adv_eve';
