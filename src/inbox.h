@@ -101,6 +101,7 @@ extern const sp_probe_index sp_probe_inbox_pkey;
 extern const sp_probe_index sp_probe_events_external;
 extern const sp_probe_index sp_probe_inbox_order;
 extern const sp_probe_index sp_probe_inbox_unresolved;
+extern const sp_probe_index sp_probe_streams_chain_stream_id;
 
 /*
  * The first row of spec's table (schema nsp) that spec's index finds for

@@ -126,10 +126,10 @@ chain_stream_id_shared(Oid nsp, const char *key)
 	Datum		last;
 	bool		nl;
 
-	if (!sp_probe(nsp, "streams", "streams_chain_stream_id_idx", 1, &k, ForwardScanDirection,
+	if (!sp_probe(nsp, &sp_probe_streams_chain_stream_id, 1, &k, ForwardScanDirection,
 				  1, cols, types, &first, &nl))
 		return false;
-	if (!sp_probe(nsp, "streams", "streams_chain_stream_id_idx", 1, &k, BackwardScanDirection,
+	if (!sp_probe(nsp, &sp_probe_streams_chain_stream_id, 1, &k, BackwardScanDirection,
 				  1, cols, types, &last, &nl))
 		return false;
 	return !DatumGetBool(DirectFunctionCall2(uuid_eq, first, last));
@@ -704,7 +704,7 @@ ingest(Oid nsp, text *payload, SpWebhookEvent *e)
 		 * (before the test below, which then sees them waiting).  One node:
 		 * only when an index probe finds one.
 		 */
-		if (!direct || sp_probe(nsp, "streams", "streams_chain_stream_id_idx", 1, a,
+		if (!direct || sp_probe(nsp, &sp_probe_streams_chain_stream_id, 1, a,
 								ForwardScanDirection, 0, NULL, NULL, NULL, NULL))
 		{
 			static const Oid types[4] = {UUIDOID, TEXTOID, TEXTOID, TEXTOID};

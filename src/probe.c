@@ -78,6 +78,13 @@ const sp_probe_index sp_probe_inbox_order = {
 	"a btree on stream_inbox (stream_id, occurred_at, (COALESCE(chain_ledger, -1)), (COALESCE(chain_event_index, -1)), event_id)",
 	"Restore the index: CREATE INDEX stream_inbox_order_idx ON stream_inbox (stream_id, occurred_at, (COALESCE(chain_ledger, -1)), (COALESCE(chain_event_index, -1)), event_id)."
 };
+static const sp_probe_col streams_chain_stream_id_cols[] = {{"chain_stream_id", TEXTOID, false}};
+const sp_probe_index sp_probe_streams_chain_stream_id = {
+	"streams", "streams_chain_stream_id_idx", 1, streams_chain_stream_id_cols,
+	"chain_stream_id", false,
+	"a btree on streams (chain_stream_id) WHERE chain_stream_id IS NOT NULL",
+	"Restore the index: CREATE INDEX streams_chain_stream_id_idx ON streams (chain_stream_id) WHERE chain_stream_id IS NOT NULL."
+};
 static const sp_probe_col inbox_unresolved_cols[] = {{"chain_stream_id", TEXTOID, false}};
 const sp_probe_index sp_probe_inbox_unresolved = {
 	"stream_inbox", "stream_inbox_unresolved_idx", 1, inbox_unresolved_cols, "stream_id", true,
