@@ -194,6 +194,11 @@ if psqlp "$coord" -f test/citus/recipe.sql > "$base/recipe.out" 2>&1 &&
 else
 	bad "citus: recipe"; cat "$base/recipe.out"
 fi
+# README prints the recipe's statements: they must be the ones run here
+recipe_missing=$(grep -hv '^--\|^\\ir\|^$' test/citus/node.sql test/citus/recipe.sql |
+	while IFS= read -r line; do grep -qxF -- "$line" README.md || echo "$line"; done)
+check "citus: README shows the recipe's statements exactly as test/citus/node.sql and recipe.sql run them" \
+	test -z "$recipe_missing"
 check "citus: streams by id and stream_events by stream_id, one colocation group" \
 	test "$(psqlv "$coord" -c "SELECT string_agg(logicalrelid::text || ':' || column_to_column_name(logicalrelid, partkey), ' ' ORDER BY logicalrelid::text)
 	       || ' ' || count(DISTINCT colocationid) FROM pg_dist_partition")" = "stream_events:stream_id streams:id 1"
