@@ -30,8 +30,8 @@ sp_id_text(Datum stream_id)
 	return DatumGetCString(DirectFunctionCall1(uuid_out, stream_id));
 }
 
-static char *
-ts_text(sp_time t)
+char *
+sp_time_text(sp_time t)
 {
 	return DatumGetCString(DirectFunctionCall1(timestamp_out,
 											   TimestampGetDatum((Timestamp) t)));
@@ -134,7 +134,7 @@ sp_report_rule(sp_rule rule, Datum stream_id, const sp_stream *old,
 					(errcode(ERRCODE_CHECK_VIOLATION),
 					 errmsg("stream %s: end_time must be after start_time", id),
 					 errdetail("start_time is %s, end_time is %s.",
-							   ts_text(new->start), ts_text(new->end))));
+							   sp_time_text(new->start), sp_time_text(new->end))));
 			break;
 		case SP_RULE_SETTLED_OWNED:
 			ereport(ERROR,
@@ -157,7 +157,7 @@ sp_report_rule(sp_rule rule, Datum stream_id, const sp_stream *old,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("stream %s: event time is before the last settlement", id),
 					 errdetail("last_settled_at is %s, the event time is %s.",
-							   ts_text(old->last_settled), ts_text(new->last_settled)),
+							   sp_time_text(old->last_settled), sp_time_text(new->last_settled)),
 					 errhint("A stream's clock never runs backwards.")));
 			break;
 		case SP_RULE_EVENT_IN_FUTURE:
@@ -165,7 +165,7 @@ sp_report_rule(sp_rule rule, Datum stream_id, const sp_stream *old,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("stream %s: event time is in the future", id),
 					 errdetail("The event time is %s; the latest allowed is %s (UTC): the current time plus streampay.max_clock_skew.",
-							   ts_text(new->last_settled), ts_text(u->wall)),
+							   sp_time_text(new->last_settled), sp_time_text(u->wall)),
 					 errhint("A stream can only settle what has already streamed.")));
 			break;
 		case SP_RULE_TRANSITION:
@@ -188,11 +188,11 @@ sp_report_rule(sp_rule rule, Datum stream_id, const sp_stream *old,
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 					 errmsg("stream %s: cannot complete a stream that is not done", id),
 					 errdetail("At %s the stream has accrued %s of %s and %s.",
-							   ts_text(u->event_time),
+							   sp_time_text(u->event_time),
 							   money_text(old->settled + u->delta),
 							   money_text(new->total),
 							   new->has_end ?
-							   psprintf("ends at %s", ts_text(new->end)) :
+							   psprintf("ends at %s", sp_time_text(new->end)) :
 							   "has no end_time"),
 					 errhint("Cancel the stream instead (status 'cancelled', or streampay_cancel()).")));
 			break;
@@ -200,14 +200,14 @@ sp_report_rule(sp_rule rule, Datum stream_id, const sp_stream *old,
 			ereport(ERROR,
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 					 errmsg("stream %s: start_time cannot change after the stream has started", id),
-					 errdetail("The stream started at %s.", ts_text(old->start))));
+					 errdetail("The stream started at %s.", sp_time_text(old->start))));
 			break;
 		case SP_RULE_TOTAL_BELOW_ACCRUED:
 			ereport(ERROR,
 					(errcode(ERRCODE_CHECK_VIOLATION),
 					 errmsg("stream %s: total_amount cannot fall below the accrued amount", id),
 					 errdetail("At %s the stream has accrued %s; the new total_amount is %s.",
-							   ts_text(u->event_time),
+							   sp_time_text(u->event_time),
 							   money_text(old->settled + u->delta),
 							   money_text(new->total))));
 			break;
@@ -216,14 +216,14 @@ sp_report_rule(sp_rule rule, Datum stream_id, const sp_stream *old,
 					(errcode(ERRCODE_CHECK_VIOLATION),
 					 errmsg("stream %s: end_time cannot move before the time of the change", id),
 					 errdetail("The new end_time is %s, the change happens at %s.",
-							   ts_text(new->end), ts_text(u->event_time))));
+							   sp_time_text(new->end), sp_time_text(u->event_time))));
 			break;
 		case SP_RULE_SETTLED_IN_FUTURE:
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("stream %s: last_settled_at is in the future", id),
 					 errdetail("last_settled_at is %s; the latest allowed is %s (UTC): the current time plus streampay.max_clock_skew.",
-							   ts_text(new->last_settled), ts_text(u->wall)),
+							   sp_time_text(new->last_settled), sp_time_text(u->wall)),
 					 errhint("A stream settled in the future would accrue nothing until then; leave last_settled_at to its default.")));
 			break;
 	}

@@ -11,6 +11,8 @@
 
 /* Text form of a stream id for messages ("(unknown)" when not a uuid). */
 extern char *sp_id_text(Datum stream_id);
+/* a time as timestamp_out writes it, for messages */
+extern char *sp_time_text(sp_time t);
 
 /* ereport(ERROR) for a rule violation on an INSERT (update == NULL) or UPDATE. */
 pg_noreturn extern void sp_report_rule(sp_rule rule, Datum stream_id,

@@ -823,12 +823,6 @@ fixed_text(sp_fixed v)
 	return DatumGetCString(DirectFunctionCall1(numeric_out, sp_fixed_to_datum(v)));
 }
 
-static char *
-time_text(Timestamp t)
-{
-	return DatumGetCString(DirectFunctionCall1(timestamp_out, TimestampGetDatum(t)));
-}
-
 /*
  * A stream inserted while its id already has a history.  pg_dump restores
  * stream_events before streams, so a restore writes each stream back in
@@ -883,8 +877,8 @@ check_reinsert(Datum id, const sp_stream *row, const sp_attmap *map, const Datum
 					 errdetail("The ledger's last change (event %lld, %s) occurred at %s; the row has %s %s.",
 							   (long long) last->changed_event_id,
 							   created ? "created" : "an update",
-							   time_text(last->changed_at), sp_col_names[col],
-							   null ? "NULL" : time_text(have)),
+							   sp_time_text((sp_time) last->changed_at), sp_col_names[col],
+							   null ? "NULL" : sp_time_text((sp_time) have)),
 					 errhint("An id with a history is accepted again only as the state that history ends in, which is what a restore writes.")));
 	}
 }
@@ -907,9 +901,9 @@ check_stored(Datum id, const sp_stream *old, const sp_stream *stored)
 				 errmsg("stream %s: the row this update stored breaks the streampay rules", sp_id_text(id)),
 				 errdetail("From status %s, settled_amount %s at %s, the stored row has status %s, settled_amount %s at %s (rule %d).",
 						   sp_status_names[old->status], fixed_text(old->settled),
-						   DatumGetCString(DirectFunctionCall1(timestamp_out, TimestampGetDatum(old->last_settled))),
+						   sp_time_text(old->last_settled),
 						   sp_status_names[stored->status], fixed_text(stored->settled),
-						   DatumGetCString(DirectFunctionCall1(timestamp_out, TimestampGetDatum(stored->last_settled))),
+						   sp_time_text(stored->last_settled),
 						   (int) rule),
 				 errhint("A BEFORE trigger on streams that fires after streams_streampay changed the row it checked; such a trigger must fire first (triggers fire in name order) or leave status and amounts alone.")));
 }
