@@ -3,6 +3,7 @@
 # Needs a running server (PGHOST/PGPORT/PGUSER, as test/run.sh exports).
 # Prints one "ok"/"FAILED" line per check and exits non-zero on failure.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
 src=streampay_dump_src
 dst_plain=streampay_dump_plain
@@ -48,13 +49,9 @@ UPDATE streams SET asset = 'CD7PQEXNFP3D47XAK2JR2VFGFEX4XOW7VJV5TBNF73KM4UYWT3FX
 DELETE FROM streams WHERE id = '00000000-0000-0000-0000-000000000060';
 -- webhook events (0.6.0): one applied late (re-derived), one parked, waiting
 -- for a stream_created that comes after the restore
-DO $$ BEGIN
-  EXECUTE format('COPY (VALUES (%L)) TO PROGRAM %L', 'whsec_dump',
-                 'rm -f streampay_dump.key && umask 077 && cat > streampay_dump.key');
-END $$;
-ALTER SYSTEM SET streampay.webhook_secret_file = 'streampay_dump.key';
-SELECT pg_reload_conf();
-SELECT pg_sleep(0.5);
+\set key_file streampay_dump.key
+\set key whsec_dump
+\i test/lib/webhook_key.psql
 CREATE TEMP TABLE hooks (n int, body text);
 INSERT INTO hooks VALUES
  (1, '{"eventId":"d-1","eventType":"stream_created","streamId":"d1","occurredAt":"2025-01-01T00:00:00Z","ledger":7,"data":{"payer":"GB5IAA3JGAM2DXAUKWLQXBR5K5AENXEBR64TQOVGQCRJQ2GQ3VV6ZCWS","recipient":"GAOBB5P7YK6237WL22QBMMH7LU5K5SB3TBVLEDQE643RJJUOES5LKBSU","ratePerSecond":"1","totalAmount":"1000","startTime":"2025-01-01T00:00:00Z"}}'),

@@ -87,13 +87,9 @@ INSERT INTO streampay_chains VALUES ('eip155:31337', 'evm');
 -- signed webhook deliveries (0.6.0): stream p1 gets its rate change late, after
 -- its pause (re-derived); p2's pause waits, parked, for a stream_created that
 -- only comes after the upgrade.  The key file is in the old data directory.
-DO $$ BEGIN
-  EXECUTE format('COPY (VALUES (%L)) TO PROGRAM %L', 'whsec_pg_upgrade',
-                 'rm -f streampay_pg_upgrade.key && umask 077 && cat > streampay_pg_upgrade.key');
-END $$;
-ALTER SYSTEM SET streampay.webhook_secret_file = 'streampay_pg_upgrade.key';
-SELECT pg_reload_conf();
-SELECT pg_sleep(0.5);
+\set key_file streampay_pg_upgrade.key
+\set key whsec_pg_upgrade
+\i test/lib/webhook_key.psql
 CREATE TEMP TABLE hooks (n int, body text);
 INSERT INTO hooks VALUES
  (1, '{"eventId":"p-1","eventType":"stream_created","streamId":"p1","occurredAt":"2025-01-01T00:00:00Z","ledger":7,"data":{"payer":"GB5IAA3JGAM2DXAUKWLQXBR5K5AENXEBR64TQOVGQCRJQ2GQ3VV6ZCWS","recipient":"GAOBB5P7YK6237WL22QBMMH7LU5K5SB3TBVLEDQE643RJJUOES5LKBSU","ratePerSecond":"1","totalAmount":"1000","startTime":"2025-01-01T00:00:00Z"}}'),

@@ -51,14 +51,9 @@ for v in $(echo "$versions" | tail -n +2); do
 		# LOAD: on 15, ALTER SYSTEM knows streampay's settings only once the
 		# library is loaded in the session (16+ take unknown custom settings)
 		psql_q -d $walked >/dev/null <<'SQL'
-LOAD 'streampay';
-DO $$ BEGIN
-  EXECUTE format('COPY (VALUES (%L)) TO PROGRAM %L', 'whsec_upgrade',
-                 'rm -f streampay_upgrade.key && umask 077 && cat > streampay_upgrade.key');
-END $$;
-ALTER SYSTEM SET streampay.webhook_secret_file = 'streampay_upgrade.key';
-SELECT pg_reload_conf();
-SELECT pg_sleep(0.5);
+\set key_file streampay_upgrade.key
+\set key whsec_upgrade
+\i test/lib/webhook_key.psql
 SQL
 		hook u-1 stream_created 2025-01-01T00:00:00Z "$created_data" > "$work/hooks"
 		hook u-3 stream_paused 2025-01-01T00:03:20Z >> "$work/hooks"

@@ -61,14 +61,9 @@ done
 # (LOAD first: PostgreSQL 15 and 16 accept ALTER SYSTEM for a custom setting
 # only once its library is loaded, and a fresh cluster has no placeholder)
 psql_q -d $a >/dev/null <<'SQL'
-LOAD 'streampay';
-DO $$ BEGIN
-  EXECUTE format('COPY (VALUES (%L)) TO PROGRAM %L', 'whsec_property',
-                 'rm -f streampay_property.key && umask 077 && cat > streampay_property.key');
-END $$;
-ALTER SYSTEM SET streampay.webhook_secret_file = 'streampay_property.key';
-SELECT pg_reload_conf();
-SELECT pg_sleep(0.5);
+\set key_file streampay_property.key
+\set key whsec_property
+\i test/lib/webhook_key.psql
 SQL
 
 # 1. chain order, generating as it goes
